@@ -1,0 +1,65 @@
+"""The public functions: :func:`diagnose` and :func:`format_os_error`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import attrs
+
+from pip_doctor import _engine, _manager, _pip_compat
+from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
+
+_current_context: Optional[InstallContext] = None
+
+
+def set_current_context(context: Optional[InstallContext]) -> None:
+    """Tell :func:`format_os_error` what the running pip command was asked to do."""
+    global _current_context
+    _current_context = context
+
+
+def current_context() -> Optional[InstallContext]:
+    return _current_context
+
+
+def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) -> Report:
+    """Diagnose ``error`` on this machine and return the ranked :class:`Report`.
+
+    ``context`` describes the install that failed; None means "this
+    interpreter, a plain ``pip install``". Never raises: a failure of
+    pip-doctor itself comes back as a report with no diagnoses and a
+    ``problems`` entry.
+    """
+    try:
+        if context is None:
+            context = InstallContext(pip_version=_pip_compat.pip_version())
+        return _engine.diagnose(error, context, _manager.get_manager())
+    except Exception as failure:  # the promise is: never raises
+        info = ErrorInfo.from_exception(error)
+        return Report(
+            error=info,
+            context=context or InstallContext(),
+            problems=(Problem("pip_doctor", f"diagnosis failed: {failure!r}"),),
+        )
+
+
+def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool) -> str:
+    """pip's ``create_os_error_message``, followed by pip-doctor's diagnosis.
+
+    Same signature as pip's function, usable in its place. The text starts with
+    exactly what the installed pip's own function returns for the same
+    arguments; whatever goes wrong in the diagnosis, that text still comes back.
+    """
+    original = _pip_compat.pip_message(error, show_traceback, using_user_site)
+    try:
+        context = _current_context
+        if context is None:
+            context = InstallContext(
+                options=InstallOptions(user=bool(using_user_site)),
+                pip_version=_pip_compat.pip_version(),
+            )
+        context = attrs.evolve(context, original_message=original, verbose=bool(show_traceback))
+        report = diagnose(error, context=context)
+        return original + "\n" + report.to_text()
+    except BaseException:  # Ctrl-C or a bug: pip's own message still comes out
+        return original

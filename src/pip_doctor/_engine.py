@@ -1,0 +1,225 @@
+"""The data path: error + context -> probes -> rules -> report.
+
+Each stage is one call in one direction; nothing here reaches into pip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
+
+import attrs
+
+from pip_doctor import _redact, _timebox
+from pip_doctor._manager import PluginManager, is_namespaced
+from pip_doctor._model import (
+    Diagnosis,
+    ErrorInfo,
+    Facts,
+    InstallContext,
+    Problem,
+    Report,
+    Situation,
+    rank_diagnoses,
+)
+
+#: All probes together get at most this long (seconds).
+PROBE_BUDGET = 0.4
+#: Rules and report hooks together get at most this long (seconds).
+DECIDE_BUDGET = 0.3
+
+
+def diagnose(
+    error: BaseException | ErrorInfo,
+    context: Optional[InstallContext],
+    manager: PluginManager,
+) -> Report:
+    """Run the whole pipeline. Never raises for a plugin's or probe's fault."""
+    info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_exception(error)
+    situation = Situation(error=info, context=context or InstallContext())
+    problems: list[Problem] = list(manager.load_problems)
+
+    situation = _run_probes(situation, manager, problems)
+    deadline = _timebox.Deadline(DECIDE_BUDGET)
+    diagnoses = _run_rules(situation, manager, problems, deadline)
+    report = Report(
+        error=situation.error,
+        context=situation.context,
+        facts=situation.facts,
+        diagnoses=diagnoses,
+        problems=(),
+    )
+    report = _adjust(report, manager, problems, deadline)
+    secrets = _collect_secrets(situation, manager, problems, deadline)
+    report = attrs.evolve(report, problems=tuple(problems))
+    return _redact.redact_report(report, secrets)
+
+
+def _run_probes(
+    situation: Situation, manager: PluginManager, problems: list[Problem]
+) -> Situation:
+    deadline = _timebox.Deadline(PROBE_BUDGET)
+    facts = situation.facts
+    for contribution in manager.get_probes():
+        probe = contribution.item
+        current = attrs.evolve(situation, facts=facts)
+        timeout = min(probe.timeout, deadline.remaining())
+        outcome = _timebox.call(lambda p=probe, s=current: p.run(s), timeout)
+        source = f"probe {probe.id} ({contribution.source})"
+        if not outcome.ok:
+            problems.append(Problem(source, str(outcome.error)))
+            continue
+        value = outcome.value
+        if not isinstance(value, Mapping):
+            problems.append(
+                Problem(source, f"returned {type(value).__name__}, expected a mapping")
+            )
+            continue
+        bad = _not_json(value)
+        if bad:
+            problems.append(Problem(source, f"returned a value JSON cannot carry: {bad}"))
+            continue
+        facts = facts.with_section(probe.id, value)
+    return attrs.evolve(situation, facts=facts)
+
+
+def _run_rules(
+    situation: Situation,
+    manager: PluginManager,
+    problems: list[Problem],
+    deadline: _timebox.Deadline,
+) -> tuple[Diagnosis, ...]:
+    found: list[Diagnosis] = []
+    seen: set[str] = set()
+    for contribution in manager.get_rules():
+        rule = contribution.item
+        source = f"rule {rule.id} ({contribution.source})"
+        outcome = _timebox.call(
+            lambda r=rule: _as_list(r.check(situation)),
+            min(rule.timeout, deadline.remaining()),
+        )
+        if not outcome.ok:
+            problems.append(Problem(source, _explain_failure(str(outcome.error))))
+            continue
+        for item in outcome.value or ():
+            if not isinstance(item, Diagnosis):
+                problems.append(
+                    Problem(source, f"returned {type(item).__name__}, expected Diagnosis")
+                )
+                continue
+            if not contribution.builtin and not is_namespaced(item.id):
+                problems.append(
+                    Problem(source, f"diagnosis id {item.id!r} is not namespaced; ignored")
+                )
+                continue
+            if item.id in seen or item.id in manager.blocked:
+                continue
+            seen.add(item.id)
+            found.append(item if item.source else attrs.evolve(item, source=contribution.source))
+    return rank_diagnoses(found)
+
+
+def _adjust(
+    report: Report,
+    manager: PluginManager,
+    problems: list[Problem],
+    deadline: _timebox.Deadline,
+) -> Report:
+    for source, func in manager.each_impl("pip_doctor_adjust_report"):
+        outcome = _timebox.call(lambda f=func, r=report: f(report=r), deadline.remaining() + 0.05)
+        if not outcome.ok:
+            problems.append(
+                Problem(source, f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
+            )
+        elif isinstance(outcome.value, Report):
+            report = outcome.value
+        elif outcome.value is not None:
+            problems.append(
+                Problem(
+                    source,
+                    "pip_doctor_adjust_report returned "
+                    f"{type(outcome.value).__name__}, expected Report or None; ignored",
+                )
+            )
+    return report
+
+
+def _collect_secrets(
+    situation: Situation,
+    manager: PluginManager,
+    problems: list[Problem],
+    deadline: _timebox.Deadline,
+) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for source, func in manager.each_impl("pip_doctor_secrets"):
+        outcome = _timebox.call(
+            lambda f=func: list(f(situation=situation) or ()), deadline.remaining() + 0.05
+        )
+        if not outcome.ok:
+            problems.append(
+                Problem(source, f"pip_doctor_secrets: {_explain_failure(str(outcome.error))}")
+            )
+            continue
+        for item in outcome.value or ():
+            if isinstance(item, str) and item:
+                pairs.append((item, _redact.MASK))
+            elif (
+                isinstance(item, tuple)
+                and len(item) == 2
+                and all(isinstance(part, str) for part in item)
+                and item[0]
+            ):
+                pairs.append((item[0], item[1]))
+            else:
+                problems.append(
+                    Problem(source, f"pip_doctor_secrets returned {item!r:.60}; ignored")
+                )
+    return pairs
+
+
+def _as_list(result: object) -> list[Any]:
+    if result is None:
+        return []
+    if isinstance(result, Diagnosis):
+        return [result]
+    if isinstance(result, Iterable) and not isinstance(result, (str, bytes, Mapping)):
+        return list(result)
+    return [result]
+
+
+def _explain_failure(message: str) -> str:
+    if message.startswith(("BlockedImportError", "ImportError", "ModuleNotFoundError")):
+        return (
+            f"{message} (it imported a module at failure time; import everything "
+            "at module level, pip blocks late imports)"
+        )
+    return message
+
+
+def _not_json(value: Any, path: str = "$", depth: int = 0) -> Optional[str]:
+    """A description of the first value JSON cannot carry, or None."""
+    if depth > 32:
+        return f"{path}: nested too deeply"
+    if value is None or isinstance(value, (bool, int, str)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path}: {value!r}"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path}: key {key!r} is not a string"
+            bad = _not_json(item, f"{path}.{key}", depth + 1)
+            if bad:
+                return bad
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            bad = _not_json(item, f"{path}[{index}]", depth + 1)
+            if bad:
+                return bad
+        return None
+    return f"{path}: {type(value).__name__}"
+
+
+__all__ = ["diagnose", "Facts"]

@@ -1,0 +1,485 @@
+"""The records that flow through pip-doctor: context, error, facts, diagnoses, report.
+
+Every record is a frozen attrs class. Stages never mutate a record; they build a
+new one (``attrs.evolve``). The JSON shape produced by :meth:`Report.to_dict` is
+schema_version 1 of the public contract.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Literal, Optional, Union
+
+import attrs
+
+from pip_doctor._version import __version__
+
+SCHEMA_VERSION = 1
+
+#: A value that JSON can carry: what probes put into facts.
+JSON = Union[None, bool, int, float, str, list[Any], dict[str, Any]]
+
+Confidence = Literal["high", "medium", "low"]
+Safety = Literal["safe", "review"]
+Shell = Literal["posix", "fish", "powershell", "cmd"]
+
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+SAFETIES: tuple[Safety, ...] = ("safe", "review")
+SHELLS: tuple[Shell, ...] = ("posix", "fish", "powershell", "cmd")
+
+_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _check_choice(choices: tuple[str, ...]) -> Any:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {choices}, not {value!r}")
+
+    return check
+
+
+def _as_text(value: object) -> Optional[str]:
+    """A filename as text: bytes are decoded the way Python decodes paths."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return os.fsdecode(value)
+    if isinstance(value, os.PathLike):
+        return _as_text(os.fspath(value))
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+# --------------------------------------------------------------------- context
+
+
+@attrs.frozen
+class InstallOptions:
+    """The options of the pip command that failed, after pip's own decisions.
+
+    ``user`` is pip's final ``use_user_site`` (pip may switch it on by itself
+    when site-packages is not writable); ``target``, ``prefix`` and ``root`` are
+    the ``--target``, ``--prefix`` and ``--root`` directories as given.
+    """
+
+    user: bool = False
+    target: Optional[str] = attrs.field(default=None, converter=_as_text)
+    prefix: Optional[str] = attrs.field(default=None, converter=_as_text)
+    root: Optional[str] = attrs.field(default=None, converter=_as_text)
+    isolated: bool = False
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "user": self.user,
+            "target": self.target,
+            "prefix": self.prefix,
+            "root": self.root,
+        }
+
+
+@attrs.frozen
+class InstallContext:
+    """What the failing install was asked to do, and where.
+
+    ``InstallContext()`` means "a plain ``pip install`` by this interpreter".
+    ``original_message`` is the text pip itself printed (or would print) for the
+    error, when known.
+    """
+
+    command: str = "install"
+    options: InstallOptions = attrs.field(factory=InstallOptions)
+    requirements: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    interpreter: str = attrs.field(factory=lambda: sys.executable or "python")
+    pip_version: Optional[str] = None
+    original_message: Optional[str] = None
+    verbose: bool = False
+
+
+# ----------------------------------------------------------------------- error
+
+
+@attrs.frozen
+class ErrorInfo:
+    """An ``OSError`` reduced to plain, JSON-safe data.
+
+    Build it with :meth:`from_exception`; it accepts any exception, including an
+    ``OSError`` with no errno, a bytes filename or a Windows ``winerror``.
+    """
+
+    type: str
+    errno: Optional[int] = None
+    errno_name: Optional[str] = None
+    strerror: Optional[str] = None
+    filename: Optional[str] = None
+    filename2: Optional[str] = None
+    winerror: Optional[int] = None
+    message: str = ""
+
+    @classmethod
+    def from_exception(cls, error: BaseException) -> ErrorInfo:
+        number = getattr(error, "errno", None)
+        if not isinstance(number, int) or isinstance(number, bool):
+            number = None
+        winerror = getattr(error, "winerror", None)
+        if not isinstance(winerror, int) or isinstance(winerror, bool):
+            winerror = None
+        strerror = getattr(error, "strerror", None)
+        try:
+            message = str(error)
+        except Exception:  # a broken __str__ must not break the diagnosis
+            message = type(error).__name__
+        return cls(
+            type=type(error).__name__,
+            errno=number,
+            errno_name=_errno.errorcode.get(number) if number is not None else None,
+            strerror=strerror if isinstance(strerror, str) else None,
+            filename=_safe_text(getattr(error, "filename", None)),
+            filename2=_safe_text(getattr(error, "filename2", None)),
+            winerror=winerror,
+            message=message,
+        )
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "type": self.type,
+            "errno": self.errno,
+            "errno_name": self.errno_name,
+            "strerror": self.strerror,
+            "filename": self.filename,
+            "filename2": self.filename2,
+            "winerror": self.winerror,
+            "message": self.message,
+        }
+
+
+def _safe_text(value: object) -> Optional[str]:
+    try:
+        return _as_text(value)
+    except Exception:
+        return None
+
+
+# ----------------------------------------------------------------------- facts
+
+
+class Facts(Mapping[str, Mapping[str, JSON]]):
+    """What the probes measured: probe id -> {key: JSON value}. Read-only.
+
+    ``facts.get_fact("path", "owner_name")`` returns None when the probe did not
+    run, failed, or did not measure that key, so rules never need to guard.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Mapping[str, JSON]] | None = None) -> None:
+        frozen = {k: MappingProxyType(dict(v)) for k, v in (data or {}).items()}
+        self._data: Mapping[str, Mapping[str, JSON]] = MappingProxyType(frozen)
+
+    def __getitem__(self, key: str) -> Mapping[str, JSON]:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Facts({self.to_dict()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Facts):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data))
+
+    def get_fact(self, probe: str, key: str, default: Any = None) -> Any:
+        section = self._data.get(probe)
+        if section is None:
+            return default
+        return section.get(key, default)
+
+    def with_section(self, probe: str, values: Mapping[str, JSON]) -> Facts:
+        data = dict(self._data)
+        data[probe] = values
+        return Facts(data)
+
+    def to_dict(self) -> dict[str, dict[str, JSON]]:
+        return {k: _thaw(v) for k, v in self._data.items()}
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@attrs.frozen
+class Situation:
+    """Everything a rule may look at: the error, the install context, the facts."""
+
+    error: ErrorInfo
+    context: InstallContext
+    facts: Facts = attrs.field(factory=Facts)
+
+    def fact(self, probe: str, key: str, default: Any = None) -> Any:
+        """Shorthand for ``situation.facts.get_fact(probe, key, default)``."""
+        return self.facts.get_fact(probe, key, default)
+
+
+# ------------------------------------------------------------------- diagnoses
+
+
+@attrs.frozen
+class Command:
+    """One command line for one shell, already quoted for that shell."""
+
+    shell: Shell = attrs.field(validator=_check_choice(SHELLS))
+    text: str
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {"shell": self.shell, "text": self.text}
+
+
+def _tuple_of(kind: type) -> Any:
+    def convert(value: Iterable[Any]) -> tuple[Any, ...]:
+        items = tuple(value)
+        for item in items:
+            if not isinstance(item, kind):
+                raise TypeError(f"expected {kind.__name__}, got {type(item).__name__}")
+        return items
+
+    return convert
+
+
+@attrs.frozen
+class Fix:
+    """A way out: a summary and the commands for each shell.
+
+    ``safety`` is ``"safe"`` when the commands change only what the user owns and
+    can be undone, ``"review"`` when they should be read before running.
+    """
+
+    summary: str
+    commands: tuple[Command, ...] = attrs.field(default=(), converter=_tuple_of(Command))
+    safety: Safety = attrs.field(default="safe", validator=_check_choice(SAFETIES))
+
+    def for_shell(self, shell: Shell) -> tuple[Command, ...]:
+        return tuple(c for c in self.commands if c.shell == shell)
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "summary": self.summary,
+            "safety": self.safety,
+            "commands": [c.to_dict() for c in self.commands],
+        }
+
+
+@attrs.frozen
+class Link:
+    """A link to documentation."""
+
+    title: str
+    url: str
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {"title": self.title, "url": self.url}
+
+
+@attrs.frozen
+class Diagnosis:
+    """One likely cause, with the measured facts that support it.
+
+    ``evidence`` holds one line per measured fact; ``warnings`` holds the
+    shortcuts not to take, each with its reason (shown in the text report).
+    ``source`` names the plugin or module that made it; the engine fills it in
+    when a rule leaves it empty.
+    """
+
+    id: str
+    title: str
+    confidence: Confidence = attrs.field(default="medium", validator=_check_choice(CONFIDENCES))
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    fixes: tuple[Fix, ...] = attrs.field(default=(), converter=_tuple_of(Fix))
+    links: tuple[Link, ...] = attrs.field(default=(), converter=_tuple_of(Link))
+    source: str = ""
+    warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+
+    @property
+    def rank(self) -> int:
+        """0 for high confidence, 1 for medium, 2 for low."""
+        return _CONFIDENCE_RANK[self.confidence]
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
+            "fixes": [f.to_dict() for f in self.fixes],
+            "links": [link.to_dict() for link in self.links],
+            "source": self.source,
+        }
+
+
+@attrs.frozen
+class Problem:
+    """A probe, rule or plugin that failed, returned junk or ran out of time."""
+
+    source: str
+    message: str
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {"source": self.source, "message": self.message}
+
+
+# ---------------------------------------------------------------------- report
+
+
+@attrs.frozen
+class Report:
+    """The finished diagnosis of one error: immutable, ranked best first.
+
+    Plugins adjust a report by returning a new one built with the ``with_*`` and
+    ``without`` helpers (or ``attrs.evolve``).
+    """
+
+    error: ErrorInfo
+    context: InstallContext
+    facts: Facts = attrs.field(factory=Facts)
+    diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_tuple_of(Diagnosis))
+    problems: tuple[Problem, ...] = attrs.field(default=(), converter=_tuple_of(Problem))
+
+    @property
+    def best(self) -> Optional[Diagnosis]:
+        """The most likely cause, or None when no rule matched."""
+        return self.diagnoses[0] if self.diagnoses else None
+
+    def get(self, diagnosis_id: str) -> Optional[Diagnosis]:
+        """The diagnosis with this id, or None."""
+        for diagnosis in self.diagnoses:
+            if diagnosis.id == diagnosis_id:
+                return diagnosis
+        return None
+
+    def without(self, *diagnosis_ids: str) -> Report:
+        """A copy with the diagnoses of these ids removed (suppression)."""
+        kept = tuple(d for d in self.diagnoses if d.id not in diagnosis_ids)
+        return attrs.evolve(self, diagnoses=kept)
+
+    def with_diagnosis(self, diagnosis: Diagnosis) -> Report:
+        """A copy with ``diagnosis`` added (or replacing one of the same id), re-ranked."""
+        others = tuple(d for d in self.diagnoses if d.id != diagnosis.id)
+        return attrs.evolve(self, diagnoses=rank_diagnoses((*others, diagnosis)))
+
+    def with_link(self, diagnosis_id: str, link: Link) -> Report:
+        """A copy where the diagnosis ``diagnosis_id`` also carries ``link``."""
+        return self._map(
+            diagnosis_id, lambda d: attrs.evolve(d, links=(*d.links, link))
+        )
+
+    def with_confidence(self, diagnosis_id: str, confidence: Confidence) -> Report:
+        """A copy where ``diagnosis_id`` has another confidence, re-ranked."""
+        changed = self._map(
+            diagnosis_id, lambda d: attrs.evolve(d, confidence=confidence)
+        )
+        return attrs.evolve(changed, diagnoses=rank_diagnoses(changed.diagnoses))
+
+    def with_problem(self, problem: Problem) -> Report:
+        return attrs.evolve(self, problems=(*self.problems, problem))
+
+    def _map(self, diagnosis_id: str, change: Any) -> Report:
+        return attrs.evolve(
+            self,
+            diagnoses=tuple(
+                change(d) if d.id == diagnosis_id else d for d in self.diagnoses
+            ),
+        )
+
+    def to_dict(self) -> dict[str, JSON]:
+        """The report as JSON data, schema_version 1, keys in contract order."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "pip-doctor", "version": __version__},
+            "error": self.error.to_dict(),
+            "pip": {
+                "version": self.context.pip_version,
+                "command": self.context.command,
+                "original_message": self.context.original_message,
+                "options": self.context.options.to_dict(),
+            },
+            "environment": self.facts.to_dict(),
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_json(self, *, indent: Optional[int] = 2) -> str:
+        """The JSON text of :meth:`to_dict`."""
+        from pip_doctor._render_json import render_json
+
+        return render_json(self, indent=indent)
+
+    def to_text(self, *, color: Optional[bool] = None, shell: Optional[Shell] = None,
+                width: int = 80) -> str:
+        """The diagnosis as text in pip's voice (without pip's own message)."""
+        from pip_doctor._render_text import render_text
+
+        return render_text(self, color=color, shell=shell, width=width)
+
+
+def rank_diagnoses(diagnoses: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:
+    """Best first: by confidence, keeping the given order among equals."""
+    return tuple(sorted(diagnoses, key=lambda d: d.rank))
+
+
+# ------------------------------------------------------------ plugin records
+
+#: What a probe returns: its facts, one JSON value per documented key.
+ProbeResult = Mapping[str, JSON]
+#: What a rule returns: nothing (no match), one diagnosis, or several.
+RuleResult = Union[None, Diagnosis, Iterable[Diagnosis]]
+
+
+@attrs.frozen
+class Probe:
+    """A measurement of this machine, contributed through ``pip_doctor_probes``.
+
+    ``run(situation)`` returns a mapping of JSON values; the engine stores it
+    in the report's ``environment`` under ``id``. Probes run in order (built-ins
+    first) and each sees the facts of those before it. ``timeout`` (seconds)
+    bounds it; a probe that raises or runs out of time becomes a ``problems``
+    entry. A plugin's probe ids are namespaced: ``"acme/nfs"``.
+    """
+
+    id: str
+    run: Callable[[Situation], ProbeResult]
+    description: str = ""
+    timeout: float = 0.25
+
+
+@attrs.frozen
+class Rule:
+    """A cause detector, contributed through ``pip_doctor_rules``.
+
+    ``check(situation)`` returns None, a :class:`Diagnosis` or several. The id
+    is what ``PIP_DOCTOR_BLOCK`` and ``pip-doctor plugins`` name; a plugin's
+    rule ids are namespaced: ``"acme/use-base-image"``.
+    """
+
+    id: str
+    check: Callable[[Situation], RuleResult]
+    description: str = ""
+    timeout: float = 0.1

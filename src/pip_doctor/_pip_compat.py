@@ -1,0 +1,64 @@
+"""What pip-doctor needs to know about the installed pip, across versions."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from typing import Optional
+
+MessageFunction = Callable[[OSError, bool, bool], str]
+
+#: The names of pip's message function, newest first (20.x used the second).
+MESSAGE_FUNCTION_NAMES = ("create_os_error_message", "create_env_error_message")
+
+#: pip's own functions, saved before pip-doctor replaced them.
+_originals: dict[str, MessageFunction] = {}
+
+
+def remember_original(name: str, function: MessageFunction) -> None:
+    _originals.setdefault(name, function)
+
+
+def original_message_function() -> Optional[MessageFunction]:
+    """pip's own message function, never pip-doctor's replacement."""
+    for name in MESSAGE_FUNCTION_NAMES:
+        if name in _originals:
+            return _originals[name]
+    try:
+        from pip._internal.commands import install
+    except Exception:
+        return None
+    for name in MESSAGE_FUNCTION_NAMES:
+        function = getattr(install, name, None)
+        if function is not None and not getattr(function, "__pip_doctor__", False):
+            return function  # type: ignore[no-any-return]
+    return None
+
+
+def pip_message(error: OSError, show_traceback: bool, using_user_site: bool) -> str:
+    """Exactly what the installed pip prints for this error."""
+    function = original_message_function()
+    if function is not None:
+        try:
+            return function(error, show_traceback, using_user_site)
+        except Exception:
+            pass
+    return fallback_message(error, show_traceback)
+
+
+def fallback_message(error: OSError, show_traceback: bool) -> str:
+    """pip's wording, for when pip cannot be imported (a tool without pip)."""
+    head = "Could not install packages due to an OSError"
+    text = f"{head}." if show_traceback else f"{head}: {error}"
+    text += "\n"
+    if getattr(error, "errno", None) == errno.EACCES:
+        text += "Check the permissions.\n"
+    return text.strip() + "\n"
+
+
+def pip_version() -> Optional[str]:
+    try:
+        from pip import __version__
+    except Exception:
+        return None
+    return str(__version__)

@@ -1,0 +1,102 @@
+"""Quoting for the four shells pip-doctor writes commands for.
+
+A command is an argv list; :func:`command_line` turns it into the text one
+shell reads back as that same argv:
+
+- ``posix`` (sh, bash, zsh): :func:`shlex.quote`.
+- ``fish``: single quotes, in which only ``\\\\`` and ``\\'`` are escapes.
+- ``powershell``: single quotes, in which a quote (ASCII or one of the
+  typographic single quotes PowerShell also accepts) is doubled; a quoted
+  program is called with ``&``.
+- ``cmd``: double quotes, backslashes before a closing quote doubled (the
+  Microsoft C runtime's rule), and ``%`` written as ``"^%"`` outside the
+  quotes so that cmd does not expand variables. A ``"`` cannot be part of a
+  Windows path; in other text it is written as ``\\"``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+
+from pip_doctor._model import SHELLS, Command, Shell
+
+_SAFE = {
+    "posix": re.compile(r"[\w@%+=:,./-]+", re.ASCII),
+    "fish": re.compile(r"[\w@%+=:,./-]+", re.ASCII),
+    "powershell": re.compile(r"[\w+=:./\\-]+", re.ASCII),
+    "cmd": re.compile(r"[\w@+=:,./\\~-]+", re.ASCII),
+}
+
+#: Characters PowerShell treats as a single quote inside single-quoted strings.
+_PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def quote(text: str, shell: Shell) -> str:
+    """``text`` as one word of ``shell``'s command line."""
+    if text and _SAFE[shell].fullmatch(text) and not (
+        shell == "powershell" and text[0] == "@"
+    ):
+        return text
+    if shell == "posix":
+        return shlex.quote(text)
+    if shell == "fish":
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if shell == "powershell":
+        return "'" + "".join(c + c if c in _PS_QUOTES else c for c in text) + "'"
+    if shell == "cmd":
+        return _quote_cmd(text)
+    raise ValueError(f"unknown shell {shell!r}")
+
+
+def _quote_cmd(text: str) -> str:
+    pieces: list[str] = []
+    for index, chunk in enumerate(text.split("%")):
+        if index:
+            pieces.append("^%")
+        if chunk:
+            pieces.append(_msvcrt_quote(chunk))
+    return "".join(pieces) if pieces else '""'
+
+
+def _msvcrt_quote(chunk: str) -> str:
+    """Double-quote for the C runtime's argv parser, as CPython's list2cmdline."""
+    out: list[str] = ['"']
+    backslashes = 0
+    for char in chunk:
+        if char == "\\":
+            backslashes += 1
+            continue
+        if char == '"':
+            out.append("\\" * (2 * backslashes + 1) + '"')
+        else:
+            out.append("\\" * backslashes + char)
+        backslashes = 0
+    out.append("\\" * (2 * backslashes) + '"')
+    return "".join(out)
+
+
+def command_line(argv: Sequence[str], shell: Shell) -> str:
+    """The argv as one line of ``shell``, each word quoted as needed."""
+    if not argv:
+        raise ValueError("empty command")
+    words = [quote(word, shell) for word in argv]
+    if shell == "powershell" and words[0] != argv[0]:
+        words[0] = "& " + words[0]
+    return " ".join(words)
+
+
+def shell_commands(
+    *argvs: Sequence[str], shells: Iterable[Shell] = SHELLS
+) -> tuple[Command, ...]:
+    """Commands for each shell, one per argv, in order: fixes as data.
+
+    >>> [c.text for c in shell_commands(["rm", "-r", "my dir"], shells=["posix"])]
+    ["rm -r 'my dir'"]
+    """
+    return tuple(
+        Command(shell=shell, text=command_line(argv, shell))
+        for shell in shells
+        for argv in argvs
+    )

@@ -1,0 +1,198 @@
+"""The hooks of pip-doctor: the plugin author's manual.
+
+pip-doctor is a pipeline::
+
+    OSError + install context
+      -> probes   (pip_doctor_probes: facts about this machine, time-bounded)
+      -> rules    (pip_doctor_rules: diagnoses, each with its evidence)
+      -> report   (ranked best first; pip_doctor_secrets and
+                   pip_doctor_adjust_report may change it)
+      -> text for pip's output, JSON for tools (pip_doctor_report_paths
+         names extra files the JSON is written to)
+
+Everything built in is registered through these same hooks: a plugin is a
+peer of the built-ins, not a special case.
+
+Writing a plugin
+----------------
+A plugin is a module with functions marked by :data:`pip_doctor.hookimpl`
+whose names are the hook names below. Ship it in an ordinary distribution and
+register it in the ``pip_doctor`` entry-point group::
+
+    # pyproject.toml
+    [project.entry-points.pip_doctor]
+    acme = "acme_pip_doctor.plugin"
+
+or name the module in ``PIP_DOCTOR_PLUGINS=acme_pip_doctor.plugin`` for a
+single run. ``examples/acme-pip-doctor/`` in pip-doctor's source is a complete
+plugin with tests.
+
+Rules of the road
+-----------------
+- Namespace your ids: ``acme/...`` for probes, rules and diagnosis ids. The
+  built-in cause ids are listed in ``pip-doctor explain``.
+- Every hook call runs under a time limit; a hook that raises, returns the
+  wrong type or runs too long is skipped and recorded in the report's
+  ``problems``. pip's own message and exit status are never affected.
+- Import everything your plugin needs at module level. pip 26.3 forbids
+  imports once installation has started, which is before any diagnosis runs;
+  pip-doctor imports your module when pip's install command starts. A late
+  import fails, and is reported as a problem of your plugin.
+- Never reach the network and never write outside the paths you are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from os import PathLike
+from typing import Optional, Union
+
+import pluggy
+
+from pip_doctor._model import Probe, Report, Rule, Situation
+
+PROJECT_NAME = "pip_doctor"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def pip_doctor_probes() -> Iterable[Probe]:
+    """Return the probes this plugin adds.
+
+    Called once, when plugins are loaded. A :class:`pip_doctor.Probe` has an
+    ``id`` (namespaced: ``"acme/home-on-nfs"``), a ``run`` callable taking the
+    :class:`pip_doctor.Situation` (the error, the install context, and the
+    facts of every probe that ran before it) and returning a mapping of JSON
+    values, and a ``timeout`` in seconds (default 0.25). The returned mapping
+    is stored in the report's ``environment`` under the probe's id, and rules
+    read it with ``situation.fact("acme/home-on-nfs", "nfs")``.
+
+    Example::
+
+        import os
+        from pip_doctor import Probe, hookimpl
+
+        def _home_fs(situation):
+            home = os.path.expanduser("~")
+            with open("/proc/mounts") as mounts:
+                for line in mounts:
+                    device, mount_point, fs_type = line.split()[:3]
+                    if home.startswith(mount_point.rstrip("/") + "/"):
+                        found = fs_type
+            return {"home": home, "nfs": found.startswith("nfs")}
+
+        @hookimpl
+        def pip_doctor_probes():
+            return [Probe(id="acme/home-fs", run=_home_fs, timeout=0.1)]
+    """
+
+
+@hookspec
+def pip_doctor_rules() -> Iterable[Rule]:
+    """Return the rules this plugin adds.
+
+    Called once, when plugins are loaded. A :class:`pip_doctor.Rule` has an
+    ``id`` and a ``check`` callable taking the :class:`pip_doctor.Situation`
+    and returning None (does not apply), a :class:`pip_doctor.Diagnosis`, or
+    an iterable of them. Each evidence line states one measured fact; fixes
+    carry commands per shell (build them with
+    :func:`pip_doctor.shell_commands`, which quotes for each shell). Rules run
+    after all probes, each under its own time limit.
+
+    Example::
+
+        from pip_doctor import Diagnosis, Fix, Link, Rule, hookimpl, shell_commands
+
+        def _check(situation):
+            if not situation.fact("acme/home-fs", "nfs"):
+                return None
+            return Diagnosis(
+                id="acme/home-on-nfs",
+                title="Your home directory is on NFS with root squash",
+                confidence="high",
+                evidence=[f"{situation.fact('acme/home-fs', 'home')} is on NFS"],
+                fixes=[Fix("Repair the environment",
+                           shell_commands(["acme-env", "repair"]))],
+                links=[Link("Python set-up", "https://go.example/python-setup")],
+            )
+
+        @hookimpl
+        def pip_doctor_rules():
+            return [Rule(id="acme/home-on-nfs", check=_check)]
+    """
+
+
+@hookspec
+def pip_doctor_secrets(situation: Situation) -> Iterable[Union[str, tuple[str, str]]]:
+    """Return text that must not appear in anything pip-doctor prints or writes.
+
+    Called once per diagnosis, after the probes ran. Each item is a secret
+    string (replaced by ``"***"``) or a ``(text, replacement)`` pair, applied
+    to every string of the report: evidence, commands, facts, the error's
+    message. pip's own message, which pip-doctor repeats first and unchanged,
+    is pip's output and is left as it is.
+
+    pip-doctor's built-in redaction already hides credentials in index URLs
+    (from pip's configuration and ``PIP_*`` variables) and the values of
+    environment variables whose names say TOKEN, SECRET, PASSWORD or KEY.
+    ``PIP_DOCTOR_PLUGINS=pip_doctor.redact_identity`` adds the account name
+    and home directory, for reports that leave the machine.
+
+    Example::
+
+        @hookimpl
+        def pip_doctor_secrets(situation):
+            return [("build.acme.internal", "<internal-host>")]
+    """
+
+
+@hookspec
+def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
+    """Return a changed report, or None to leave it as it is.
+
+    Called once per diagnosis, after the rules, plugin by plugin (built-ins
+    first); each sees the report the previous one returned. Use the report's
+    helpers, which return new reports: ``report.without("system-site-packages")``
+    (suppress), ``report.with_link(id, Link(...))``,
+    ``report.with_confidence(id, "low")`` (re-rank),
+    ``report.with_diagnosis(Diagnosis(...))`` (add or replace). A returned
+    value that is not a :class:`pip_doctor.Report` is ignored and recorded as
+    a problem.
+
+    Example::
+
+        from pip_doctor import Link, hookimpl
+
+        @hookimpl
+        def pip_doctor_adjust_report(report):
+            report = report.without("foreign-owned-files")
+            if report.get("system-site-packages"):
+                report = report.with_link(
+                    "system-site-packages",
+                    Link("ACME Python set-up", "https://go.example/python-setup"),
+                )
+            return report
+    """
+
+
+@hookspec
+def pip_doctor_report_paths(report: Report) -> Iterable[Union[str, PathLike[str]]]:
+    """Return files the JSON report should also be written to.
+
+    Called when pip fails inside pip (not for the API), after the report is
+    final. Each path is written with the same JSON as ``PIP_DOCTOR_REPORT``;
+    a path that cannot be written is recorded as a problem on stderr under
+    ``-v`` and never affects pip. pip-doctor itself never sends a report over
+    the network; a plugin that wants one uploaded writes a file that its own
+    tooling picks up.
+
+    Example::
+
+        import os, time
+
+        @hookimpl
+        def pip_doctor_report_paths(report):
+            spool = os.path.expanduser("~/.cache/acme/pip-failures")
+            return [os.path.join(spool, f"{time.time_ns()}.json")]
+    """
