@@ -1,0 +1,282 @@
+"""Real situations on disk for the tests: accounts, mounts, wheels, venvs.
+
+The tests run as root (CI does). They create a throwaway unprivileged
+account, real read-only bind mounts and small tmpfs mounts, and tiny wheels
+installed with ``--no-index --find-links``. Debian's ``/usr/bin/python3`` is
+the interpreter every account can run.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Optional
+
+import attrs
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+#: The interpreter any account can run (root's default python lives in /root).
+SYSTEM_PYTHON = "/usr/bin/python3"
+#: Where the test run keeps wheels it builds or downloads (see wheelhouse()).
+WHEELHOUSE = Path(os.environ.get("PIP_DOCTOR_WHEELHOUSE", ROOT / ".wheelhouse"))
+#: The pip version put into scenario environments (tox sets one per env).
+TEST_PIP = os.environ.get("PIP_DOCTOR_TEST_PIP", "")
+
+
+@attrs.frozen
+class Account:
+    name: str
+    uid: int
+    gid: int
+    home: str
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def create_account(prefix: str = "pdt") -> Account:
+    """A fresh unprivileged account with a home directory (mode 0755)."""
+    name = f"{prefix}{os.getpid() % 100000}{os.urandom(2).hex()}"[:31]
+    subprocess.run(
+        ["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name],
+        check=True,
+        capture_output=True,
+    )
+    entry = pwd.getpwnam(name)
+    os.chmod(entry.pw_dir, 0o755)
+    return Account(name, entry.pw_uid, entry.pw_gid, entry.pw_dir)
+
+
+def delete_account(account: Account) -> None:
+    subprocess.run(["userdel", "--remove", "--force", account.name], capture_output=True)
+    shutil.rmtree(account.home, ignore_errors=True)
+
+
+def account_env(account: Account, extra: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """A clean environment for ``account``: no root-only paths, no pip config."""
+    env = {
+        "HOME": account.home,
+        "USER": account.name,
+        "LOGNAME": account.name,
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(extra or {})
+    return env
+
+
+def run_as(
+    account: Optional[Account],
+    argv: Sequence[str],
+    *,
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` as ``account`` (None: as root), capturing text output."""
+    if account is None:
+        full_env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, **(env or {})}
+        return subprocess.run(
+            list(argv), env=full_env, cwd=cwd, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
+    return subprocess.run(
+        list(argv),
+        env=account_env(account, env),
+        cwd=cwd or account.home,
+        user=account.uid,
+        group=account.gid,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def shared_dir(prefix: str = "pd-") -> Path:
+    """A directory under /tmp that every account can enter (mode 0755)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+def chown_tree(path: os.PathLike[str] | str, account: Account) -> None:
+    subprocess.run(["chown", "-R", f"{account.uid}:{account.gid}", str(path)], check=True)
+
+
+# ----------------------------------------------------------------- mounts
+
+
+@contextlib.contextmanager
+def readonly_bind_mount(path: Path) -> Iterator[Path]:
+    """Make ``path`` a read-only bind mount of itself for the block."""
+    subprocess.run(["mount", "--bind", str(path), str(path)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], check=True)
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@contextlib.contextmanager
+def tiny_tmpfs(path: Path, size: str = "256k", mode: str = "1777") -> Iterator[Path]:
+    """Mount a small tmpfs on ``path`` for the block."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(path)],
+        check=True,
+    )
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill_filesystem(path: Path) -> None:
+    """Write into ``path`` until the filesystem is full."""
+    block = b"\0" * 65536
+    with open(path / "filler", "wb") as handle:
+        try:
+            while True:
+                handle.write(block)
+                handle.flush()
+        except OSError:
+            pass
+    with contextlib.suppress(OSError):
+        (path / "filler-small").write_bytes(b"\0" * 4096)
+
+
+# ----------------------------------------------------------------- wheels
+
+
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str = "1.0",
+    *,
+    files: Optional[Mapping[str, str]] = None,
+    payload_bytes: int = 0,
+) -> Path:
+    """A minimal pure-Python wheel; ``payload_bytes`` adds a data file of that size."""
+    dist = name.replace("-", "_")
+    contents: dict[str, bytes] = {
+        f"{dist}/__init__.py": f'__version__ = "{version}"\n'.encode(),
+    }
+    for relative, text in (files or {}).items():
+        contents[relative] = text.encode()
+    if payload_bytes:
+        contents[f"{dist}/payload.bin"] = os.urandom(payload_bytes)
+    info = f"{dist}-{version}.dist-info"
+    contents[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    ).encode()
+    contents[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: pip-doctor-tests\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    record = [_record_line(n, d) for n, d in contents.items()] + [f"{info}/RECORD,,"]
+    contents[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in contents.items():
+            archive.writestr(member, data)
+    path.chmod(0o644)
+    return path
+
+
+def pip_doctor_wheel(directory: Path) -> Path:
+    """Build pip-doctor's own wheel from this checkout into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("pip_doctor-*.whl"):
+        old.unlink()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(directory), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = directory.glob("pip_doctor-*.whl")
+    wheel.chmod(0o644)
+    return wheel
+
+
+def wheelhouse() -> Path:
+    """pip-doctor's wheel and its dependencies' wheels, readable by every account.
+
+    The dependency wheels are fetched once (setup, before tests need them)
+    by ``benchmarks``/``tox`` or by this function; after that everything is
+    installed with ``--no-index --find-links``.
+    """
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    WHEELHOUSE.chmod(0o755)
+    wanted = {"attrs": "attrs-*.whl", "pluggy": "pluggy-*.whl", "packaging": "packaging-*.whl"}
+    if TEST_PIP:
+        wanted[f"pip=={TEST_PIP}"] = f"pip-{TEST_PIP}-*.whl"
+    missing = [spec for spec, pattern in wanted.items() if not list(WHEELHOUSE.glob(pattern))]
+    if missing:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "-d",
+             str(WHEELHOUSE), *missing],
+            check=True, capture_output=True,
+        )
+    pip_doctor_wheel(WHEELHOUSE)
+    for wheel in WHEELHOUSE.iterdir():
+        wheel.chmod(0o644)
+    return WHEELHOUSE
+
+
+def make_venv(
+    path: Path,
+    *,
+    owner: Optional[Account] = None,
+    python: str = SYSTEM_PYTHON,
+    pip_version: Optional[str] = None,
+    with_pip_doctor: bool = False,
+    system_site_packages: bool = False,
+) -> Path:
+    """A venv at ``path`` made with ``python``, owned by ``owner`` (None: root).
+
+    pip is the version under test (``PIP_DOCTOR_TEST_PIP``) when set, else the
+    interpreter's bundled one; ``with_pip_doctor`` installs pip-doctor's wheel.
+    """
+    argv = [python, "-m", "venv", str(path)]
+    if system_site_packages:
+        argv.append("--system-site-packages")
+    subprocess.run(argv, check=True, capture_output=True)
+    venv_python = str(path / "bin" / "python")
+    version = pip_version or TEST_PIP
+    if version or with_pip_doctor:
+        house = wheelhouse()
+        specs = [f"pip=={version}"] if version else []
+        if with_pip_doctor:
+            specs.append("pip-doctor")
+        subprocess.run(
+            [venv_python, "-m", "pip", "install", "-q", "--no-index", "--find-links",
+             str(house), *specs],
+            check=True, capture_output=True,
+        )
+    if owner is not None:
+        chown_tree(path, owner)
+    return path
