@@ -5,6 +5,7 @@ Each stage is one call in one direction; nothing here reaches into pip.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
@@ -65,7 +66,7 @@ def _run_probes(
         probe = contribution.item
         current = attrs.evolve(situation, facts=facts)
         timeout = min(probe.timeout, deadline.remaining())
-        outcome = _timebox.call(lambda p=probe, s=current: p.run(s), timeout)
+        outcome = _timebox.call(functools.partial(probe.run, current), timeout)
         source = f"probe {probe.id} ({contribution.source})"
         if not outcome.ok:
             problems.append(Problem(source, str(outcome.error)))
@@ -96,7 +97,7 @@ def _run_rules(
         rule = contribution.item
         source = f"rule {rule.id} ({contribution.source})"
         outcome = _timebox.call(
-            lambda r=rule: _as_list(r.check(situation)),
+            functools.partial(_check, rule.check, situation),
             min(rule.timeout, deadline.remaining()),
         )
         if not outcome.ok:
@@ -127,7 +128,9 @@ def _adjust(
     deadline: _timebox.Deadline,
 ) -> Report:
     for source, func in manager.each_impl("pip_doctor_adjust_report"):
-        outcome = _timebox.call(lambda f=func, r=report: f(report=r), deadline.remaining() + 0.05)
+        outcome = _timebox.call(
+            functools.partial(func, report=report), deadline.remaining() + 0.05
+        )
         if not outcome.ok:
             problems.append(
                 Problem(source, f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
@@ -154,7 +157,7 @@ def _collect_secrets(
     pairs: list[tuple[str, str]] = []
     for source, func in manager.each_impl("pip_doctor_secrets"):
         outcome = _timebox.call(
-            lambda f=func: list(f(situation=situation) or ()), deadline.remaining() + 0.05
+            functools.partial(_secrets_of, func, situation), deadline.remaining() + 0.05
         )
         if not outcome.ok:
             problems.append(
@@ -176,6 +179,14 @@ def _collect_secrets(
                     Problem(source, f"pip_doctor_secrets returned {item!r:.60}; ignored")
                 )
     return pairs
+
+
+def _check(check: Any, situation: Situation) -> list[Any]:
+    return _as_list(check(situation))
+
+
+def _secrets_of(func: Any, situation: Situation) -> list[Any]:
+    return list(func(situation=situation) or ())
 
 
 def _as_list(result: object) -> list[Any]:
@@ -222,4 +233,4 @@ def _not_json(value: Any, path: str = "$", depth: int = 0) -> Optional[str]:
     return f"{path}: {type(value).__name__}"
 
 
-__all__ = ["diagnose", "Facts"]
+__all__ = ["Facts", "diagnose"]

@@ -188,9 +188,10 @@ class PluginManager(pluggy.PluginManager):
             (self._rules, "pip_doctor_rules", Rule),
         ):
             for source, func in self.each_impl(hook_name):
-                outcome = _timebox.call(lambda f=func: list(f() or ()), REGISTRATION_TIMEOUT)
+                outcome = _timebox.call(functools.partial(_listed, func), REGISTRATION_TIMEOUT)
                 if not outcome.ok:
-                    self.load_problems.append(Problem(source, f"{hook_name} failed: {outcome.error}"))
+                    message = f"{hook_name} failed: {outcome.error}"
+                    self.load_problems.append(Problem(source, message))
                     continue
                 builtin = source in self._builtin_names
                 for item in outcome.value or ():
@@ -252,6 +253,10 @@ class PluginManager(pluggy.PluginManager):
         for _name, plugin in self.list_name_plugin():
             if isinstance(plugin, ModuleType):
                 yield plugin
+
+
+def _listed(func: Any) -> list[Any]:
+    return list(func() or ())
 
 
 def _call_impl(impl: Any, **kwargs: Any) -> Any:

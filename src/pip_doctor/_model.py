@@ -254,15 +254,16 @@ class Command:
         return {"shell": self.shell, "text": self.text}
 
 
-def _tuple_of(kind: type) -> Any:
-    def convert(value: Iterable[Any]) -> tuple[Any, ...]:
-        items = tuple(value)
-        for item in items:
-            if not isinstance(item, kind):
-                raise TypeError(f"expected {kind.__name__}, got {type(item).__name__}")
-        return items
+def _checked_tuple(value: Iterable[Any], kind: type) -> tuple[Any, ...]:
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise TypeError(f"expected {kind.__name__}, got {type(item).__name__}")
+    return items
 
-    return convert
+
+def _commands(value: Iterable[Command]) -> tuple[Command, ...]:
+    return _checked_tuple(value, Command)
 
 
 @attrs.frozen
@@ -274,7 +275,7 @@ class Fix:
     """
 
     summary: str
-    commands: tuple[Command, ...] = attrs.field(default=(), converter=_tuple_of(Command))
+    commands: tuple[Command, ...] = attrs.field(default=(), converter=_commands)
     safety: Safety = attrs.field(default="safe", validator=_check_choice(SAFETIES))
 
     def for_shell(self, shell: Shell) -> tuple[Command, ...]:
@@ -288,6 +289,10 @@ class Fix:
         }
 
 
+def _fixes(value: Iterable[Fix]) -> tuple[Fix, ...]:
+    return _checked_tuple(value, Fix)
+
+
 @attrs.frozen
 class Link:
     """A link to documentation."""
@@ -297,6 +302,10 @@ class Link:
 
     def to_dict(self) -> dict[str, JSON]:
         return {"title": self.title, "url": self.url}
+
+
+def _links(value: Iterable[Link]) -> tuple[Link, ...]:
+    return _checked_tuple(value, Link)
 
 
 @attrs.frozen
@@ -313,8 +322,8 @@ class Diagnosis:
     title: str
     confidence: Confidence = attrs.field(default="medium", validator=_check_choice(CONFIDENCES))
     evidence: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    fixes: tuple[Fix, ...] = attrs.field(default=(), converter=_tuple_of(Fix))
-    links: tuple[Link, ...] = attrs.field(default=(), converter=_tuple_of(Link))
+    fixes: tuple[Fix, ...] = attrs.field(default=(), converter=_fixes)
+    links: tuple[Link, ...] = attrs.field(default=(), converter=_links)
     source: str = ""
     warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
 
@@ -346,6 +355,14 @@ class Problem:
         return {"source": self.source, "message": self.message}
 
 
+def _diagnoses(value: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:
+    return _checked_tuple(value, Diagnosis)
+
+
+def _problems(value: Iterable[Problem]) -> tuple[Problem, ...]:
+    return _checked_tuple(value, Problem)
+
+
 # ---------------------------------------------------------------------- report
 
 
@@ -360,8 +377,8 @@ class Report:
     error: ErrorInfo
     context: InstallContext
     facts: Facts = attrs.field(factory=Facts)
-    diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_tuple_of(Diagnosis))
-    problems: tuple[Problem, ...] = attrs.field(default=(), converter=_tuple_of(Problem))
+    diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_diagnoses)
+    problems: tuple[Problem, ...] = attrs.field(default=(), converter=_problems)
 
     @property
     def best(self) -> Optional[Diagnosis]:
