@@ -1,17 +1,421 @@
-"""The text renderer: the diagnosis in pip's voice (note/hint), 80 columns."""
+"""The text renderer: the diagnosis in pip's own diagnostic shape, 80 columns.
+
+pip prints its own message first; this text follows it. It reads like pip's
+``DiagnosticPipError``: ``× cause`` with its evidence under ``╰─>``, then
+``hint:`` lines with the fix commands for the user's shell, ``warning:`` lines
+for the shortcuts not to take, ``Link:`` lines and the ``pip-doctor explain``
+pointer. Lower-ranked causes follow in short form. With no cause found, an
+honest summary of what was measured.
+
+Colour: inside pip this text goes through pip's logging handler, which paints
+the whole error record red (pip 22-23: one red span around the record; pip
+24+: each line). Escape codes pass through it unchanged, but a reset inside
+the record ends pip's red for the rest of it, and pip's ``--no-color`` cannot
+reach us; so ``color=None`` (what pip gets) means no colour. The command line
+decides with :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``).
+
+Everything here is imported at module level: this runs after pip 26.3 has
+blocked imports.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import os
+import sys
+import textwrap
+from collections.abc import Iterator, Mapping
+from typing import Any, Optional, TextIO
 
-from pip_doctor._model import Report, Shell
+import attrs
+
+from pip_doctor._model import SHELLS, Command, Diagnosis, Fix, Report, Shell
+
+#: The width the text is wrapped to (commands and links are never broken).
+WIDTH = 80
+
+#: Names accepted for ``PIP_DOCTOR_SHELL`` / ``--shell`` besides the four shells.
+SHELL_ALIASES: Mapping[str, Shell] = {
+    "sh": "posix", "bash": "posix", "zsh": "posix", "dash": "posix", "ksh": "posix",
+    "pwsh": "powershell", "cmd.exe": "cmd",
+}
+
+
+@attrs.frozen
+class Glyphs:
+    """The drawing characters: pip's box-drawing ones, or plain ASCII."""
+
+    cross: str
+    bar: str
+    arrow: str
+    bullet: str
+
+
+UNICODE = Glyphs(cross="×", bar="│", arrow="╰─>", bullet="•")
+ASCII = Glyphs(cross="x", bar="|", arrow="`->", bullet="-")
+
+_STYLE = {
+    "cross": "1;31", "context": "31", "hint": "1;36", "note": "1;35",
+    "warning": "1;33", "title": "1", "link": "1", "dim": "2",
+}
+
+_SAFETY_LABEL = {"safe": "[safe]", "review": "[review before running]"}
+_SHELL_NAME = {"posix": "sh/bash/zsh", "fish": "fish", "powershell": "PowerShell", "cmd": "cmd"}
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def detect_shell(
+    environ: Optional[Mapping[str, str]] = None, platform: Optional[str] = None
+) -> Shell:
+    """The shell the user types commands into.
+
+    ``PIP_DOCTOR_SHELL`` wins (a shell name or an alias such as ``bash`` or
+    ``pwsh``). On Windows: PowerShell when ``PSModulePath`` has three or more
+    entries (PowerShell prepends the user's module directories to the two
+    system-wide ones every Windows sets), else cmd. Elsewhere: fish when
+    ``$SHELL`` is fish, else a POSIX shell.
+    """
+    env = os.environ if environ is None else environ
+    chosen = shell_named(env.get("PIP_DOCTOR_SHELL", ""))
+    if chosen is not None:
+        return chosen
+    if (sys.platform if platform is None else platform) == "win32":
+        entries = [p for p in env.get("PSModulePath", "").split(";") if p.strip()]
+        return "powershell" if len(entries) >= 3 else "cmd"
+    login_shell = env.get("SHELL", "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "fish" if login_shell == "fish" else "posix"
+
+
+def shell_named(name: str) -> Optional[Shell]:
+    """The shell for a name or alias (``"bash"`` -> ``"posix"``), or None."""
+    key = name.strip().lower()
+    for shell in SHELLS:
+        if key == shell:
+            return shell
+    return SHELL_ALIASES.get(key)
+
+
+def color_enabled(
+    stream: Optional[TextIO] = None, environ: Optional[Mapping[str, str]] = None
+) -> bool:
+    """Whether to colour text written to ``stream`` (default: stderr).
+
+    ``NO_COLOR`` (any non-empty value) turns colour off and wins; then
+    ``FORCE_COLOR`` (non-empty, not ``0``) turns it on; otherwise colour only
+    on a terminal whose ``TERM`` is not ``dumb``.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    force = env.get("FORCE_COLOR")
+    if force:
+        return force.strip().lower() not in ("0", "false", "no")
+    if env.get("TERM") == "dumb":
+        return False
+    target = sys.stderr if stream is None else stream
+    try:
+        return bool(target is not None and target.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def unicode_ok(stream: Optional[TextIO] = None) -> bool:
+    """Whether ``stream``'s encoding can show pip's box-drawing characters."""
+    target = sys.stderr if stream is None else stream
+    encoding = str(getattr(target, "encoding", None) or "").lower().replace("-", "")
+    return encoding.startswith(("utf", "cp65001"))
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal, on one line.
+
+    Control characters (including ESC, so a file name cannot drive the
+    terminal) become ``\\xNN``/``\\n``; bytes that were not valid in a file
+    name (Python's surrogate escapes) become ``\\xNN`` of the original byte.
+    """
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ painting
+
+
+@attrs.frozen
+class _Pen:
+    """Colour and glyph choices for one rendering."""
+
+    color: bool
+    glyphs: Glyphs
+    width: int
+
+    def paint(self, text: str, style: str) -> str:
+        if not self.color or not text.strip():
+            return text
+        return f"\x1b[{_STYLE[style]}m{text}\x1b[0m"
+
+    def block(self, text: str, first: str, rest: str, style: Optional[str] = None) -> list[str]:
+        """``text`` wrapped to the width after ``first`` (then ``rest``) prefixes.
+
+        Words are never broken, so paths and URLs stay whole even when a line
+        runs past the width. Only the prefix is coloured.
+        """
+        wrapped = textwrap.wrap(
+            printable(text),
+            width=self.width,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [first.rstrip()]
+        lines = []
+        for index, line in enumerate(wrapped):
+            prefix = first if index == 0 else rest
+            body = line[len(prefix):]
+            lines.append((self.paint(prefix, style) if style else prefix) + body)
+        return lines
+
+
+def _pen(color: Optional[bool], width: int, ascii_only: Optional[bool]) -> _Pen:
+    plain = (not unicode_ok()) if ascii_only is None else ascii_only
+    return _Pen(color=bool(color), glyphs=ASCII if plain else UNICODE, width=max(width, 40))
+
+
+# ----------------------------------------------------------------- rendering
 
 
 def render_text(
-    report: Report, *, color: Optional[bool] = None, shell: Optional[Shell] = None,
-    width: int = 80,
+    report: Report,
+    *,
+    color: Optional[bool] = None,
+    shell: Optional[Shell] = None,
+    width: int = WIDTH,
+    ascii_only: Optional[bool] = None,
 ) -> str:
-    lines = []
-    for d in report.diagnoses:
-        lines.append(f"{d.title} [{d.id}]")
+    """The diagnosis of ``report`` as text, ending with a newline.
+
+    ``color=None`` means no colour (see the module docstring); ``shell=None``
+    means :func:`detect_shell`; ``ascii_only=None`` decides from stderr's
+    encoding. ``report.context.verbose`` lists the problems instead of
+    counting them.
+    """
+    pen = _pen(color, width, ascii_only)
+    chosen = detect_shell() if shell is None else shell
+    lines: list[str] = []
+    if report.diagnoses:
+        best, *others = report.diagnoses
+        lines.append(_headline(report, pen))
+        lines.append("")
+        lines.extend(_full(best, chosen, pen))
+        if others:
+            lines.append("")
+            lines.append("Other possible causes, less likely:")
+            for diagnosis in others:
+                lines.extend(_short(diagnosis, chosen, pen))
+    else:
+        lines.extend(_fallback(report, pen))
+    lines.extend(_problems(report, pen))
     return "\n".join(lines) + "\n"
+
+
+def _headline(report: Report, pen: _Pen) -> str:
+    count = len(report.diagnoses)
+    best = report.diagnoses[0]
+    found = "1 likely cause" if count == 1 else f"{count} likely causes"
+    return (
+        f"{pen.paint('pip-doctor', 'title')}: {found}; "
+        f"most likely ({best.confidence} confidence):"
+    )
+
+
+def _full(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
+    g = pen.glyphs
+    lines = pen.block(diagnosis.title, f"{g.cross} ", f"{g.bar} ", "cross")
+    evidence = [line for item in diagnosis.evidence for line in item.splitlines() if line]
+    arrow = f"{g.arrow} "
+    pad = " " * len(arrow)
+    for index, item in enumerate(evidence):
+        lines.extend(pen.block(item, arrow if index == 0 else pad, pad + "  ", "context"))
+    if diagnosis.fixes or diagnosis.warnings:
+        lines.append("")
+    for fix in diagnosis.fixes:
+        lines.extend(_fix(fix, shell, pen))
+    for warning in diagnosis.warnings:
+        lines.extend(pen.block(warning, "warning: ", " " * 9, "warning"))
+    lines.append("")
+    for link in diagnosis.links:
+        lines.extend(_link(link.title, link.url, pen))
+    lines.append(f"{pen.paint('More:', 'link')} pip-doctor explain {printable(diagnosis.id)}")
+    return lines
+
+
+def _fix(fix: Fix, shell: Shell, pen: _Pen) -> list[str]:
+    label = _SAFETY_LABEL.get(fix.safety, f"[{fix.safety}]")
+    lines = pen.block(f"{fix.summary} {label}", "hint: ", " " * 6, "hint")
+    commands, used = _commands_for(fix, shell)
+    if used != shell and commands:
+        lines.append(f"      (no {_SHELL_NAME[shell]} version; for {_SHELL_NAME[used]}:)")
+    lines.extend(f"        {printable(command.text)}" for command in commands)
+    return lines
+
+
+def _commands_for(fix: Fix, shell: Shell) -> tuple[tuple[Command, ...], Shell]:
+    """The fix's commands for ``shell``, else for the first shell it has."""
+    mine = fix.for_shell(shell)
+    if mine or not fix.commands:
+        return mine, shell
+    other = fix.commands[0].shell
+    return fix.for_shell(other), other
+
+
+def _link(title: str, url: str, pen: _Pen) -> list[str]:
+    head = pen.paint("Link:", "link")
+    one_line = f"Link: {url} ({title})"
+    if len(one_line) <= pen.width:
+        return [f"{head} {printable(url)} ({printable(title)})"]
+    return [f"{head} {printable(url)}", *pen.block(title, "      ", "      ")]
+
+
+def _short(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
+    g = pen.glyphs
+    head = f"{diagnosis.title} ({diagnosis.confidence} confidence)"
+    lines = pen.block(head, f"  {g.bullet} ", "    ", "hint")
+    for item in diagnosis.evidence[:2]:
+        lines.extend(pen.block(item, "    ", "      "))
+    first = next((f for f in diagnosis.fixes if f.safety == "safe"), None) or next(
+        iter(diagnosis.fixes), None
+    )
+    if first is not None:
+        lines.extend(pen.block(f"fix: {first.summary}", "    ", "      "))
+        commands, _used = _commands_for(first, shell)
+        lines.extend(f"        {printable(command.text)}" for command in commands)
+    lines.append(f"    more: pip-doctor explain {printable(diagnosis.id)}")
+    return lines
+
+
+def _problems(report: Report, pen: _Pen) -> list[str]:
+    if not report.problems:
+        return []
+    count = len(report.problems)
+    noun = "check" if count == 1 else "checks"
+    if not report.context.verbose:
+        text = f"{count} {noun} failed or ran out of time; run with -v to see them."
+        return ["", *pen.block(text, "note: ", " " * 6, "note")]
+    lines = ["", *pen.block(f"{count} {noun} failed or ran out of time:", "note: ", " " * 6,
+                            "note")]
+    for problem in report.problems:
+        lines.extend(pen.block(f"{problem.source}: {problem.message}", "  - ", "    "))
+    return lines
+
+
+# ------------------------------------------------------------------ fallback
+
+
+def _fallback(report: Report, pen: _Pen) -> list[str]:
+    lines = [
+        f"{pen.paint('pip-doctor', 'title')}: no known cause matched this error. "
+        "What was measured:",
+        "",
+    ]
+    rows = list(fact_rows(report))
+    label_width = max((len(label) for label, _value in rows), default=0) + 2
+    for label, value in rows:
+        lines.extend(pen.block(value, f"  {label.ljust(label_width)}", " " * (label_width + 4)))
+    lines.append("")
+    lines.extend(pen.block(
+        "`pip-doctor check` tests every place this install writes to.",
+        "hint: ", " " * 6, "hint",
+    ))
+    lines.extend(pen.block(
+        "`pip-doctor explain` lists the causes pip-doctor knows.", "hint: ", " " * 6, "hint",
+    ))
+    return lines
+
+
+def fact_rows(report: Report) -> Iterator[tuple[str, str]]:
+    """(label, value) lines summarising the error and the key measured facts."""
+    facts = report.facts
+    get = facts.get_fact
+    error = report.error
+    described = error.message or error.type
+    if error.errno_name:
+        described += f" ({error.errno_name})"
+    yield "error", described
+    executable = get("interpreter", "executable")
+    if executable:
+        version = get("interpreter", "version")
+        yield "python", f"{executable}" + (f" ({version})" if version else "")
+    kind = get("environment", "kind")
+    if kind:
+        root = get("environment", "root")
+        active = "active" if get("environment", "active") else "not activated"
+        yield "environment", f"{kind} at {root}, {active}"
+    mismatch = get("environment", "mismatch")
+    if mismatch:
+        yield "mismatch", str(mismatch)
+    purelib = get("scheme", "target") or get("scheme", "purelib")
+    if purelib:
+        yield "installs to", str(purelib)
+    path_line = _path_summary(facts)
+    if path_line:
+        yield "path", path_line
+    name = get("account", "name")
+    if name is not None:
+        yield "account", f"{name} (uid {get('account', 'euid')})"
+    foreign = get("foreign_files", "count")
+    if foreign:
+        root = get("foreign_files", "root")
+        yield "foreign files", f"{foreign} in {root} owned by other accounts"
+    leftovers = get("leftovers", "items")
+    if leftovers:
+        yield "leftovers", ", ".join(str(item) for item in leftovers)
+
+
+def _path_summary(facts: Any) -> Optional[str]:
+    get = facts.get_fact
+    nearest = get("path", "nearest_existing")
+    if not nearest:
+        return None
+    parts = [str(nearest)]
+    owner = get("path", "owner_name") or get("path", "owner_uid")
+    if owner is not None:
+        parts.append(f"owner {owner}")
+    mode = get("path", "mode_text") or get("path", "mode")
+    if mode:
+        parts.append(str(mode))
+    writable = get("path", "writable")
+    if writable is not None:
+        parts.append("writable" if writable else "not writable by you")
+    if get("path", "readonly_mount"):
+        parts.append("read-only mount")
+    free = get("path", "free_bytes")
+    if isinstance(free, int):
+        parts.append(f"{human_bytes(free)} free")
+    return ", ".join(parts)
+
+
+def human_bytes(count: int) -> str:
+    """``1536`` -> ``"1.5 KiB"``: sizes as people read them."""
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} B"  # pragma: no cover - the loop always returns
+
