@@ -1,11 +1,38 @@
-"""Built-in probes: facts about this machine, registered like any plugin's."""
+"""Built-in probes: facts about this machine, registered like any plugin's.
+
+One module per probe, each exposing ``PROBE``. They run in the order of
+:data:`BUILTIN_PROBES`; later ones read earlier facts (``path`` reads
+``scheme``, ``foreign_files`` reads ``path`` and ``environment``). The keys
+each produces are documented in ``docs/facts.md``.
+"""
 
 from __future__ import annotations
 
 from pip_doctor._model import Probe
+from pip_doctor._probes import (
+    account,
+    destinations,
+    environment,
+    foreign_files,
+    interpreter,
+    leftovers,
+    path,
+    scheme,
+    user_site,
+)
 from pip_doctor._redact import hookimpl
 
-BUILTIN_PROBES: tuple[Probe, ...] = ()
+BUILTIN_PROBES: tuple[Probe, ...] = (
+    interpreter.PROBE,
+    environment.PROBE,
+    account.PROBE,
+    scheme.PROBE,
+    path.PROBE,
+    destinations.PROBE,
+    foreign_files.PROBE,
+    user_site.PROBE,
+    leftovers.PROBE,
+)
 
 
 @hookimpl
