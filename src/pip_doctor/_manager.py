@@ -24,11 +24,14 @@ import pluggy
 
 from pip_doctor import _timebox, hookspecs
 from pip_doctor._model import Probe, Problem, Rule
+from pip_doctor._version import __version__
 
 Origin = Literal["builtin", "entrypoint", "env"]
 Status = Literal["loaded", "blocked", "failed"]
 
 ENTRY_POINT_GROUP = "pip_doctor"
+#: The distribution that ships the built-in plugins.
+DISTRIBUTION = "pip-doctor"
 
 #: Built-in plugins, in load order: (plugin name, module).
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
@@ -109,17 +112,18 @@ class PluginManager(pluggy.PluginManager):
         self._builtin_names: set[str] = set()
         self._probes: list[Contribution] = []
         self._rules: list[Contribution] = []
+        self._hook_errors: dict[str, str] = {}
 
     # ----------------------------------------------------------------- loading
 
     def load_all(self) -> None:
         """Load built-ins, entry points and PIP_DOCTOR_PLUGINS, then collect."""
         for name, module in BUILTIN_PLUGINS:
-            self._load_module(name, module, "builtin")
+            self._load_module(name, module, "builtin", DISTRIBUTION, __version__)
         if not _env_flag("PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD", self.environ):
             self._load_entry_points()
         for module in _env_list("PIP_DOCTOR_PLUGINS", self.environ):
-            self._load_module(module, module, "env")
+            self._load_module(module, module, "env", *_distribution_of(module))
         self._collect()
 
     def _load_module(
@@ -146,6 +150,8 @@ class PluginManager(pluggy.PluginManager):
             return
         try:
             plugin = loader() if loader is not None else importlib.import_module(module_name)
+            if self.is_registered(plugin):  # the same module by another name: once is enough
+                return
             self.register(plugin, name=name)
         except BaseException as error:  # a plugin must never break pip
             if isinstance(error, KeyboardInterrupt):
@@ -192,9 +198,13 @@ class PluginManager(pluggy.PluginManager):
                 if not outcome.ok:
                     message = f"{hook_name} failed: {outcome.error}"
                     self.load_problems.append(Problem(source, message))
+                    self._hook_errors.setdefault(source, message)
                     continue
                 builtin = source in self._builtin_names
                 for item in outcome.value or ():
+                    if isinstance(item, Problem):  # a plugin's own configuration mistakes
+                        self.load_problems.append(item)
+                        continue
                     problem = self._reject(item, kind, builtin)
                     if problem:
                         self.load_problems.append(Problem(source, f"{hook_name}: {problem}"))
@@ -220,6 +230,7 @@ class PluginManager(pluggy.PluginManager):
                 probes, rules = ids(self._probes, info.name), ids(self._rules, info.name)
                 info = attrs.evolve(
                     info,
+                    error=self._hook_errors.get(info.name),
                     probes=probes,
                     rules=rules,
                     blocked_ids=tuple(i for i in (*probes, *rules) if i in self.blocked),
@@ -262,6 +273,26 @@ def _listed(func: Any) -> list[Any]:
 def _call_impl(impl: Any, **kwargs: Any) -> Any:
     """Call a hook function with the arguments it declares (pluggy's rule)."""
     return impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
+
+
+def _distribution_of(module_name: str) -> tuple[Optional[str], Optional[str]]:
+    """(distribution, version) that ships the top-level package of ``module_name``."""
+    top = module_name.partition(".")[0]
+    if top == "pip_doctor":
+        return DISTRIBUTION, __version__
+    try:
+        from importlib import metadata
+
+        for dist in metadata.distributions():
+            for line in (dist.read_text("top_level.txt") or "").split():
+                if line == top:
+                    return dist.metadata["Name"], dist.version
+            for file in dist.files or ():
+                if file.parts and file.parts[0] in (top, f"{top}.py"):
+                    return dist.metadata["Name"], dist.version
+    except Exception:
+        pass
+    return None, None
 
 
 def _entry_points(group: str) -> Iterable[Any]:
