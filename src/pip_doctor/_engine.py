@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
@@ -153,8 +154,8 @@ def _collect_secrets(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
-) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
+) -> list[_redact.Pair]:
+    pairs: list[_redact.Pair] = []
     for source, func in manager.each_impl("pip_doctor_secrets"):
         outcome = _timebox.call(
             functools.partial(_secrets_of, func, situation), deadline.remaining() + 0.05
@@ -165,13 +166,18 @@ def _collect_secrets(
             )
             continue
         for item in outcome.value or ():
-            if isinstance(item, str) and item:
+            if (isinstance(item, str) and item) or (
+                isinstance(item, re.Pattern) and isinstance(item.pattern, str)
+            ):
                 pairs.append((item, _redact.MASK))
             elif (
                 isinstance(item, tuple)
                 and len(item) == 2
-                and all(isinstance(part, str) for part in item)
-                and item[0]
+                and isinstance(item[1], str)
+                and (
+                    (isinstance(item[0], str) and item[0])
+                    or (isinstance(item[0], re.Pattern) and isinstance(item[0].pattern, str))
+                )
             ):
                 pairs.append((item[0], item[1]))
             else:
