@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from os import PathLike
+from re import Pattern
 from typing import Optional, Union
 
 import pluggy
@@ -61,30 +62,39 @@ def pip_doctor_probes() -> Iterable[Probe]:
     """Return the probes this plugin adds.
 
     Called once, when plugins are loaded. A :class:`pip_doctor.Probe` has an
-    ``id`` (namespaced: ``"acme/home-on-nfs"``), a ``run`` callable taking the
+    ``id`` (namespaced: ``"acme/home-fs"``), a ``run`` callable taking the
     :class:`pip_doctor.Situation` (the error, the install context, and the
     facts of every probe that ran before it) and returning a mapping of JSON
     values, and a ``timeout`` in seconds (default 0.25). The returned mapping
     is stored in the report's ``environment`` under the probe's id, and rules
-    read it with ``situation.fact("acme/home-on-nfs", "nfs")``.
+    read it with ``situation.fact("acme/home-fs", "nfs")``.
 
     Example::
 
         import os
         from pip_doctor import Probe, hookimpl
 
+        HOME = os.path.realpath(os.path.expanduser("~"))  # at import, not at failure
+
         def _home_fs(situation):
-            home = os.path.expanduser("~")
+            mount_point, fs_type = "", None
             with open("/proc/mounts") as mounts:
                 for line in mounts:
-                    device, mount_point, fs_type = line.split()[:3]
-                    if home.startswith(mount_point.rstrip("/") + "/"):
-                        found = fs_type
-            return {"home": home, "nfs": found.startswith("nfs")}
+                    point, kind = line.split()[1:3]
+                    inside = HOME == point or HOME.startswith(point.rstrip("/") + "/")
+                    if inside and len(point) >= len(mount_point):
+                        mount_point, fs_type = point, kind
+            return {"home": HOME, "fs_type": fs_type,
+                    "nfs": bool(fs_type and fs_type.startswith("nfs"))}
 
         @hookimpl
         def pip_doctor_probes():
             return [Probe(id="acme/home-fs", run=_home_fs, timeout=0.1)]
+
+    This is also the moment to read your plugin's own configuration files:
+    it runs before pip 26.3 blocks imports. A mistake you find there can be
+    returned as a :class:`pip_doctor.Problem` item among the probes (or
+    rules); it is shown in the report's ``problems``.
     """
 
 
@@ -124,14 +134,19 @@ def pip_doctor_rules() -> Iterable[Rule]:
 
 
 @hookspec
-def pip_doctor_secrets(situation: Situation) -> Iterable[Union[str, tuple[str, str]]]:
-    """Return text that must not appear in anything pip-doctor prints or writes.
+def pip_doctor_secrets(
+    situation: Situation,
+) -> Iterable[Union[str, Pattern[str], tuple[Union[str, Pattern[str]], str]]]:
+    r"""Return text that must not appear in anything pip-doctor prints or writes.
 
-    Called once per diagnosis, after the probes ran. Each item is a secret
-    string (replaced by ``"***"``) or a ``(text, replacement)`` pair, applied
-    to every string of the report: evidence, commands, facts, the error's
-    message. pip's own message, which pip-doctor repeats first and unchanged,
-    is pip's output and is left as it is.
+    Called once per diagnosis, after the rules and ``pip_doctor_adjust_report``.
+    Each item is a secret string (replaced by ``"***"``), a compiled regular
+    expression (each match replaced by ``"***"``), or a ``(text or pattern,
+    replacement)`` pair. They are applied to every string of the report:
+    evidence, commands, links, facts, problems, the error's message and the
+    JSON's copy of pip's message; literal texts first, longest first, then
+    patterns in the order given. pip's own message, which pip-doctor prints
+    first and unchanged, is pip's output and is left as it is.
 
     pip-doctor's built-in redaction already hides credentials in index URLs
     (from pip's configuration and ``PIP_*`` variables) and the values of
@@ -141,9 +156,14 @@ def pip_doctor_secrets(situation: Situation) -> Iterable[Union[str, tuple[str, s
 
     Example::
 
+        import re
+
+        INTERNAL_HOST = re.compile(r"[\w-]+(\.[\w-]+)*\.acme\.internal")
+
         @hookimpl
         def pip_doctor_secrets(situation):
-            return [("build.acme.internal", "<internal-host>")]
+            return [("build.acme.internal", "<build-host>"),
+                    (INTERNAL_HOST, "<internal-host>")]
     """
 
 
