@@ -158,7 +158,7 @@ def printable(text: str) -> str:
 
 
 @attrs.frozen
-class _Pen:
+class Pen:
     """Colour and glyph choices for one rendering."""
 
     color: bool
@@ -192,9 +192,9 @@ class _Pen:
         return lines
 
 
-def _pen(color: Optional[bool], width: int, ascii_only: Optional[bool]) -> _Pen:
+def make_pen(color: Optional[bool], width: int, ascii_only: Optional[bool]) -> Pen:
     plain = (not unicode_ok()) if ascii_only is None else ascii_only
-    return _Pen(color=bool(color), glyphs=ASCII if plain else UNICODE, width=max(width, 40))
+    return Pen(color=bool(color), glyphs=ASCII if plain else UNICODE, width=max(width, 40))
 
 
 # ----------------------------------------------------------------- rendering
@@ -215,7 +215,7 @@ def render_text(
     encoding. ``report.context.verbose`` lists the problems instead of
     counting them.
     """
-    pen = _pen(color, width, ascii_only)
+    pen = make_pen(color, width, ascii_only)
     chosen = detect_shell() if shell is None else shell
     lines: list[str] = []
     if report.diagnoses:
@@ -234,7 +234,7 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def _headline(report: Report, pen: _Pen) -> str:
+def _headline(report: Report, pen: Pen) -> str:
     count = len(report.diagnoses)
     best = report.diagnoses[0]
     found = "1 likely cause" if count == 1 else f"{count} likely causes"
@@ -244,7 +244,7 @@ def _headline(report: Report, pen: _Pen) -> str:
     )
 
 
-def _full(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
+def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     g = pen.glyphs
     lines = pen.block(diagnosis.title, f"{g.cross} ", f"{g.bar} ", "cross")
     evidence = [line for item in diagnosis.evidence for line in item.splitlines() if line]
@@ -265,7 +265,7 @@ def _full(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
     return lines
 
 
-def _fix(fix: Fix, shell: Shell, pen: _Pen) -> list[str]:
+def _fix(fix: Fix, shell: Shell, pen: Pen) -> list[str]:
     label = _SAFETY_LABEL.get(fix.safety, f"[{fix.safety}]")
     lines = pen.block(f"{fix.summary} {label}", "hint: ", " " * 6, "hint")
     commands, used = _commands_for(fix, shell)
@@ -284,7 +284,7 @@ def _commands_for(fix: Fix, shell: Shell) -> tuple[tuple[Command, ...], Shell]:
     return fix.for_shell(other), other
 
 
-def _link(title: str, url: str, pen: _Pen) -> list[str]:
+def _link(title: str, url: str, pen: Pen) -> list[str]:
     head = pen.paint("Link:", "link")
     one_line = f"Link: {url} ({title})"
     if len(one_line) <= pen.width:
@@ -292,7 +292,7 @@ def _link(title: str, url: str, pen: _Pen) -> list[str]:
     return [f"{head} {printable(url)}", *pen.block(title, "      ", "      ")]
 
 
-def _short(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
+def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     g = pen.glyphs
     head = f"{diagnosis.title} ({diagnosis.confidence} confidence)"
     lines = pen.block(head, f"  {g.bullet} ", "    ", "hint")
@@ -309,7 +309,7 @@ def _short(diagnosis: Diagnosis, shell: Shell, pen: _Pen) -> list[str]:
     return lines
 
 
-def _problems(report: Report, pen: _Pen) -> list[str]:
+def _problems(report: Report, pen: Pen) -> list[str]:
     if not report.problems:
         return []
     count = len(report.problems)
@@ -327,7 +327,7 @@ def _problems(report: Report, pen: _Pen) -> list[str]:
 # ------------------------------------------------------------------ fallback
 
 
-def _fallback(report: Report, pen: _Pen) -> list[str]:
+def _fallback(report: Report, pen: Pen) -> list[str]:
     lines = [
         f"{pen.paint('pip-doctor', 'title')}: no known cause matched this error. "
         "What was measured:",
