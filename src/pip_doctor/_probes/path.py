@@ -107,7 +107,7 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         symlink_loop=looped,
         exists=exists,
         is_dir=is_dir,
-        nearest_existing=found.path,
+        nearest_existing=found.path if st is not None else None,
         owner_uid=uid,
         owner_name=_fs.owner_name(uid),
         group_gid=gid,

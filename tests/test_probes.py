@@ -1,0 +1,602 @@
+"""The built-in probes, in real situations: accounts, ownership, mounts, odd paths.
+
+Probes that depend on who runs them are run as the throwaway ``account`` with
+Debian's ``/usr/bin/python3`` (or a venv made from it), importing pip-doctor
+from a world-readable copy of ``src/`` next to copies of its dependencies.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+import attr
+import packaging
+import pluggy
+import pytest
+
+import pip_doctor
+import scenarios
+from pip_doctor import InstallContext, InstallOptions
+from pip_doctor._probes import BUILTIN_PROBES, foreign_files
+
+PROBE_IDS = ("interpreter", "environment", "account", "scheme", "path", "destinations",
+             "foreign_files", "user_site", "leftovers")
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "facts.md"
+
+RUNNER = r'''
+import json, os, sys
+from pip_doctor import InstallContext, InstallOptions, diagnose
+
+request = json.loads(sys.argv[1])
+filename = request["filename"]
+if request.get("filename_hex") is not None:
+    filename = bytes.fromhex(request["filename_hex"])
+error = PermissionError(request.get("errno", 13), "Permission denied", filename)
+context = InstallContext(options=InstallOptions(**request.get("options", {})))
+report = diagnose(error, context=context)
+print(json.dumps({
+    "environment": report.facts.to_dict(),
+    "problems": [p.to_dict() for p in report.problems],
+}))
+'''
+
+
+# ------------------------------------------------------------------ helpers
+
+
+@pytest.fixture(scope="session")
+def library() -> Iterator[Path]:
+    """A world-readable copy of ``src/`` and of pip-doctor's pure-Python dependencies."""
+    if not scenarios.is_root():
+        pytest.skip("needs root (real accounts)")
+    lib = scenarios.shared_dir("pd-probes-lib-")
+    shutil.copytree(scenarios.SRC / "pip_doctor", lib / "pip_doctor",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for module in (attr, pluggy, packaging):
+        source = Path(module.__file__).parent
+        shutil.copytree(source, lib / source.name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(attr.__file__).parent.parent / "attrs", lib / "attrs",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (lib / "probe_runner.py").write_text(RUNNER)
+    subprocess.run(["chmod", "-R", "a+rX", str(lib)], check=True)
+    try:
+        yield lib
+    finally:
+        shutil.rmtree(lib, ignore_errors=True)
+
+
+def probe_as(
+    account: Optional[scenarios.Account],
+    library: Path,
+    filename: Any,
+    *,
+    python: str = scenarios.SYSTEM_PYTHON,
+    options: Optional[Mapping[str, Any]] = None,
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> dict[str, Any]:
+    """Diagnose an EACCES on ``filename`` in a fresh process run as ``account``."""
+    request: dict[str, Any] = {"filename": filename, "options": dict(options or {})}
+    if isinstance(filename, bytes):
+        request = {**request, "filename": None, "filename_hex": filename.hex()}
+    result = scenarios.run_as(
+        account,
+        [python, str(library / "probe_runner.py"), json.dumps(request)],
+        env={"PYTHONPATH": str(library), **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    assert not [p for p in data["problems"] if p["source"].startswith("probe ")], data["problems"]
+    return data
+
+
+def facts_for(error: BaseException, context: Optional[InstallContext] = None) -> dict[str, Any]:
+    """Diagnose in this process and return the facts, asserting no probe failed."""
+    report = pip_doctor.diagnose(error, context=context)
+    assert not [p for p in report.problems if p.source.startswith("probe ")], report.problems
+    return report.facts.to_dict()
+
+
+def eacces(filename: Any) -> PermissionError:
+    return PermissionError(errno.EACCES, "Permission denied", filename)
+
+
+def plain_venv(path: Path, owner: Optional[scenarios.Account] = None) -> Path:
+    """A real venv made by Debian's Python, without pip (quick to make)."""
+    subprocess.run([scenarios.SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(path)],
+                   check=True, capture_output=True)
+    if owner is not None:
+        scenarios.chown_tree(path, owner)
+    return path
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = venv.glob("lib/python3*/site-packages")
+    return found
+
+
+# --------------------------------------------------------- shape and order
+
+
+def test_builtin_probes_run_in_documented_order():
+    assert tuple(p.id for p in BUILTIN_PROBES) == PROBE_IDS
+    assert sum(p.timeout for p in BUILTIN_PROBES if p.id != "foreign_files") < 1.5
+
+
+def _documented_keys() -> dict[str, set[str]]:
+    """Probe id -> keys, read from the tables of docs/facts.md."""
+    keys: dict[str, set[str]] = {}
+    current = None
+    for line in DOCS.read_text().splitlines():
+        if line.startswith("## `"):
+            current = line.split("`")[1]
+            keys[current] = set()
+        elif current and line.startswith("| `"):
+            first_cell = line.split("|")[1]
+            for part in first_cell.split("`")[1::2]:
+                keys[current].add(part)
+            # "`mode` | ...; `mode_text`: ..." documents a second key in the value cell
+            for part in line.split("|")[2].split("`")[1::2]:
+                if part.endswith("_text"):
+                    keys[current].add(part)
+    return keys
+
+
+def test_every_probe_produces_exactly_the_documented_keys(tmp_path):
+    facts = facts_for(eacces(str(tmp_path / "missing" / "file")))
+    documented = _documented_keys()
+    for probe_id in PROBE_IDS:
+        assert set(facts[probe_id]) == documented[probe_id], probe_id
+
+
+# ------------------------------------------------------- ownership, access
+
+
+def test_root_owned_directory_is_not_writable_for_the_account(account, library, shared):
+    system = shared / "system" / "lib"
+    system.mkdir(parents=True)
+    facts = probe_as(account, library, str(system / "pkg" / "module.py"))["environment"]
+    path = facts["path"]
+    assert path["exists"] is False
+    assert path["nearest_existing"] == str(system)
+    assert (path["owner_uid"], path["owner_name"]) == (0, "root")
+    assert path["group_name"] == "root"
+    assert path["writable"] is False
+    assert path["mode_text"] == "drwxr-xr-x"
+    assert path["ancestors"][0] == {"path": str(system), "owner_uid": 0, "owner_name": "root",
+                                    "mode": "0o755", "writable": False}
+    assert [a["path"] for a in path["ancestors"]][-1] == "/"
+    assert facts["account"]["name"] == account.name
+    assert facts["account"]["euid"] == account.uid
+    assert facts["account"]["is_root"] is False
+
+
+def test_account_owned_directory_is_writable(account, library, shared):
+    mine = shared / "mine"
+    mine.mkdir()
+    os.chown(mine, account.uid, account.gid)
+    path = probe_as(account, library, str(mine / "x"))["environment"]["path"]
+    assert (path["owner_name"], path["writable"]) == (account.name, True)
+
+
+def test_unowned_uid_has_no_name(tmp_path):
+    target = tmp_path / "orphan"
+    target.mkdir()
+    os.chown(target, 54321, 54321)
+    path = facts_for(eacces(str(target / "f")))["path"]
+    assert (path["owner_uid"], path["owner_name"]) == (54321, None)
+    assert (path["group_gid"], path["group_name"]) == (54321, None)
+
+
+def test_directory_the_account_cannot_read_is_recorded(account, library, shared):
+    closed = shared / "closed"
+    (closed / "inner").mkdir(parents=True)
+    closed.chmod(0o700)
+    path = probe_as(account, library, str(closed / "inner" / "file"))["environment"]["path"]
+    assert path["nearest_existing"] == str(closed)
+    assert path["owner_name"] == "root"
+    assert path["error"] == f"permission denied reading {closed}"
+    assert path["writable"] is False
+    assert path["exists"] is None  # cannot be told from outside
+
+
+# ------------------------------------------------------------------ mounts
+
+
+def test_readonly_bind_mount_is_reported_even_for_root(tmp_path):
+    place = tmp_path / "ro"
+    place.mkdir()
+    with scenarios.readonly_bind_mount(place):
+        path = facts_for(eacces(str(place / "pkg")))["path"]
+    assert path["readonly_mount"] is True
+    assert path["writable"] is False
+    assert path["mount_point"] == str(place)
+
+
+def test_readonly_bind_mount_for_the_account(account, library, shared):
+    place = shared / "ro"
+    place.mkdir()
+    os.chown(place, account.uid, account.gid)
+    with scenarios.readonly_bind_mount(place):
+        path = probe_as(account, library, str(place / "pkg"))["environment"]["path"]
+    assert (path["owner_name"], path["readonly_mount"], path["writable"]) == (
+        account.name, True, False)
+
+
+def test_full_tmpfs_has_no_free_space(tmp_path):
+    place = tmp_path / "tiny"
+    with scenarios.tiny_tmpfs(place, size="256k"):
+        scenarios.fill_filesystem(place)
+        path = facts_for(OSError(errno.ENOSPC, "No space left on device",
+                                 str(place / "pkg" / "data.bin")))["path"]
+    assert path["fs_type"] == "tmpfs"
+    assert path["mount_point"] == str(place)
+    assert path["free_bytes"] < 8192
+    assert 0 < path["total_bytes"] <= 256 * 1024
+    assert path["free_inodes"] > 0
+    assert path["writable"] is True  # space, not permission, is what is missing
+
+
+def test_mount_point_with_a_space_is_unescaped(tmp_path):
+    place = tmp_path / "with space"
+    with scenarios.tiny_tmpfs(place, size="64k"):
+        path = facts_for(eacces(str(place / "f")))["path"]
+    assert (path["mount_point"], path["fs_type"]) == (str(place), "tmpfs")
+
+
+# ----------------------------------------------------------- odd file names
+
+
+def test_relative_filename_is_made_absolute_against_cwd(tmp_path, monkeypatch):
+    (tmp_path / "rel").mkdir()
+    monkeypatch.chdir(tmp_path)
+    path = facts_for(eacces(os.path.join("rel", "pkg", "f.py")))["path"]
+    assert path["given"] == os.path.join("rel", "pkg", "f.py")
+    assert path["absolute"] == str(tmp_path / "rel" / "pkg" / "f.py")
+    assert path["nearest_existing"] == str(tmp_path / "rel")
+
+
+def test_bytes_filename_is_decoded(tmp_path):
+    (tmp_path / "b.py").write_text("")
+    path = facts_for(eacces(os.fsencode(tmp_path / "b.py")))["path"]
+    assert path["given"] == str(tmp_path / "b.py")
+    assert (path["exists"], path["is_dir"]) == (True, False)
+    assert path["nearest_existing"] == str(tmp_path / "b.py")
+    assert path["writable"] is True
+    assert path["mode_text"].startswith("-")
+
+
+def test_filename2_is_used_when_filename_is_missing(tmp_path):
+    error = OSError(errno.EXDEV, "Invalid cross-device link")
+    error.filename2 = str(tmp_path / "dst")  # the constructor sets it only with a filename
+    path = facts_for(error)["path"]
+    assert (path["source"], path["nearest_existing"]) == ("filename2", str(tmp_path))
+
+
+def test_no_filename_measures_the_scheme_purelib():
+    facts = facts_for(OSError("no errno, no filename"))
+    assert facts["path"]["source"] == "scheme"
+    assert facts["path"]["given"] == facts["scheme"]["purelib"]
+
+
+def test_vanished_path_reports_nearest_existing(tmp_path):
+    gone = tmp_path / "a" / "b"
+    gone.mkdir(parents=True)
+    gone.rmdir()
+    (tmp_path / "a").rmdir()
+    path = facts_for(eacces(str(gone / "c.py")))["path"]
+    assert (path["exists"], path["resolved"]) == (False, str(gone / "c.py"))
+    assert path["nearest_existing"] == str(tmp_path)
+
+
+def test_symlink_loop_is_reported_not_followed(tmp_path):
+    (tmp_path / "one").symlink_to(tmp_path / "two")
+    (tmp_path / "two").symlink_to(tmp_path / "one")
+    path = facts_for(eacces(str(tmp_path / "one" / "pkg")))["path"]
+    assert path["symlink_loop"] is True
+    assert path["resolved"] is None
+    assert path["nearest_existing"] == str(tmp_path)
+
+
+def test_symlinks_are_resolved(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    path = facts_for(eacces(str(tmp_path / "link" / "f")))["path"]
+    assert path["absolute"] == str(tmp_path / "link" / "f")
+    assert path["resolved"] == str(tmp_path / "real" / "f")
+    assert path["nearest_existing"] == str(tmp_path / "real")
+
+
+def test_non_utf8_file_name(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/caf\xe9-\xff"
+    with open(raw, "wb"):
+        pass
+    report = pip_doctor.diagnose(eacces(raw))
+    path = report.facts.to_dict()["path"]
+    assert os.fsencode(path["given"]) == raw
+    assert path["exists"] is True
+    assert os.fsencode(path["nearest_existing"]) == raw
+    rendered = json.loads(report.to_json())["environment"]["path"]["given"]
+    assert rendered.startswith(str(tmp_path) + "/caf")  # the renderer escapes what is not UTF-8
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(),
+        OSError(errno.EACCES, "Permission denied", ""),
+        OSError(errno.EACCES, "Permission denied", "bad\0name"),
+        OSError(errno.EACCES, "Permission denied", "/" + "x" * 5000),
+        OSError(errno.ENAMETOOLONG, "File name too long", "/tmp/" + "y" * 300 + "/z"),
+        ValueError("not even an OSError"),
+    ],
+    ids=["empty", "empty-name", "nul", "very-long", "component-too-long", "value-error"],
+)
+def test_odd_errors_still_give_every_probe_section(error):
+    facts = facts_for(error)
+    assert tuple(facts) == PROBE_IDS
+
+
+def test_cwd_that_vanished(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    path = facts_for(eacces("relative/file"))["path"]
+    assert path["given"] == "relative/file"
+    assert path["nearest_existing"] is None
+    assert path["error"] == "nothing along the path exists"
+
+
+# ----------------------------------------------------------- foreign files
+
+
+def test_root_owned_file_in_the_accounts_venv(account, library, shared):
+    venv = plain_venv(shared / "venv", owner=account)
+    package = site_packages(venv) / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")  # made by root: an earlier "sudo pip"
+    os.chown(package.parent, account.uid, account.gid)
+    facts = probe_as(account, library, str(package / "__init__.py"),
+                     python=str(venv / "bin" / "python"))["environment"]
+    assert facts["environment"]["kind"] == "venv"
+    assert facts["path"]["environment_root"] == str(venv)
+    found = facts["foreign_files"]
+    assert found["root"] == str(venv)
+    assert (found["root_owner_uid"], found["root_owner_name"]) == (account.uid, account.name)
+    assert found["skipped"] is None
+    assert found["count"] == 2
+    assert {e["path"] for e in found["examples"]} == {str(package), str(package / "__init__.py")}
+    assert all(e["owner_name"] == "root" for e in found["examples"])
+    assert found["owners"] == [{"uid": 0, "name": "root", "count": 2}]
+    assert (found["complete"], found["stopped"]) == (True, None)
+    assert found["scanned"] >= 8
+
+
+def test_foreign_scan_is_skipped_when_the_environment_is_not_the_accounts(
+        account, library, shared):
+    venv = plain_venv(shared / "rootvenv")
+    facts = probe_as(account, library, str(site_packages(venv) / "x"),
+                     python=str(venv / "bin" / "python"))["environment"]
+    found = facts["foreign_files"]
+    assert (found["root"], found["root_owner_name"]) == (str(venv), "root")
+    assert found["skipped"] == "root is not owned by this account"
+    assert (found["scanned"], found["count"], found["complete"]) == (0, 0, False)
+
+
+@pytest.fixture(scope="module")
+def big_tree(tmp_path_factory) -> Path:
+    """A site-packages-like tree of 20,000 files in 400 packages."""
+    root = tmp_path_factory.mktemp("bigenv")
+    (root / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    site = root / "lib" / "python3.11" / "site-packages"
+    for number in range(400):
+        package = site / f"pkg{number:03d}"
+        package.mkdir(parents=True)
+        for index in range(50):
+            (package / f"m{index:02d}.py").touch()
+    return root
+
+
+def test_foreign_scan_of_20000_files_stops_on_the_time_budget(big_tree):
+    start = time.monotonic()
+    found = foreign_files.scan(str(big_tree), str(big_tree), budget=0.005)
+    elapsed = time.monotonic() - start
+    assert (found["stopped"], found["complete"]) == ("time", False)
+    assert 0 < found["scanned"] < 20400
+    assert elapsed < 0.005 + 0.1
+
+
+def test_foreign_scan_of_20000_files_stays_within_the_default_budget(big_tree):
+    start = time.monotonic()
+    found = foreign_files.scan(str(big_tree), str(big_tree))
+    elapsed = time.monotonic() - start
+    assert elapsed < foreign_files.TIME_BUDGET + 0.1
+    assert found["count"] == 0
+    assert found["complete"] == (found["stopped"] is None)
+    assert found["stopped"] in (None, "time")
+
+
+def test_foreign_scan_stops_on_the_finding_limit_and_keeps_ten_examples(big_tree, account):
+    package = big_tree / "lib" / "python3.11" / "site-packages" / "pkg123"
+    files = sorted(package.iterdir())
+    try:
+        for file in files:
+            os.chown(file, account.uid, account.gid)
+        found = foreign_files.scan(str(big_tree), str(package / "m00.py"), budget=5)
+    finally:
+        for file in files:
+            os.chown(file, 0, 0)
+    assert (found["stopped"], found["count"]) == ("limit", foreign_files.LIMIT)
+    assert len(found["examples"]) == foreign_files.EXAMPLES
+    # the directory holding the failing path is walked first
+    assert all(e["path"].startswith(str(package)) for e in found["examples"])
+    assert found["owners"] == [{"uid": account.uid, "name": account.name,
+                                "count": foreign_files.LIMIT}]
+
+
+# ------------------------------------------------------------- environment
+
+
+def test_system_python_for_the_account(account, library, shared):
+    facts = probe_as(account, library, str(shared / "x"))["environment"]
+    environment = facts["environment"]
+    assert environment["kind"] == "system"
+    assert (environment["in_venv"], environment["system_site_packages"]) == (False, None)
+    assert environment["externally_managed"] == "/usr/lib/python3.11/EXTERNALLY-MANAGED"
+    assert environment["path_python"] == os.path.realpath("/usr/bin/python3")
+    assert environment["path_python_prefix"] is None
+    assert environment["mismatch"] is None
+    assert facts["interpreter"]["executable"] == scenarios.SYSTEM_PYTHON
+    assert facts["interpreter"]["pip_version"] is None  # pip is not running
+    user_site = facts["user_site"]
+    assert user_site["path"].startswith(account.home + "/.local/lib/python3")
+    assert user_site["base"] == account.home + "/.local"
+    assert (user_site["enabled"], user_site["allowed"]) == (True, True)
+    assert (user_site["exists"], user_site["writable"]) == (False, True)
+    assert user_site["scripts_dir"] == account.home + "/.local/bin"
+    assert user_site["scripts_on_path"] is False
+    assert facts["scheme"]["purelib"] == "/usr/local/lib/python3.11/dist-packages"
+    assert facts["destinations"]["all_writable"] is False
+    assert facts["foreign_files"]["skipped"] == "the path lies in no known environment"
+
+
+def test_active_venv_for_the_account(account, library, shared):
+    venv = plain_venv(shared / "active", owner=account)
+    facts = probe_as(
+        account, library, str(site_packages(venv) / "x"), python=str(venv / "bin" / "python"),
+        env={"VIRTUAL_ENV": str(venv), "PATH": f"{venv}/bin:/usr/bin:/bin"},
+    )["environment"]
+    environment = facts["environment"]
+    assert (environment["kind"], environment["in_venv"]) == ("venv", True)
+    assert environment["system_site_packages"] is False
+    assert (environment["active"], environment["mismatch"]) == (True, None)
+    assert environment["path_python_prefix"] == str(venv)
+    assert environment["externally_managed"] is None
+    assert facts["user_site"]["allowed"] is False
+    assert facts["destinations"]["all_writable"] is True
+    assert {i["role"] for i in facts["destinations"]["items"]} >= {"purelib", "scripts"}
+
+
+def test_virtual_env_pointing_elsewhere_is_a_mismatch(account, library, shared):
+    elsewhere = plain_venv(shared / "elsewhere", owner=account)
+    facts = probe_as(
+        account, library, str(shared / "x"),
+        env={"VIRTUAL_ENV": str(elsewhere), "PATH": f"{elsewhere}/bin:/usr/bin:/bin"},
+    )["environment"]
+    environment = facts["environment"]
+    assert environment["active"] is False
+    assert environment["mismatch"] == f"VIRTUAL_ENV is {elsewhere} but pip runs in /usr"
+    assert environment["path_python_prefix"] == str(elsewhere)
+
+
+def test_python_on_path_from_another_venv_is_a_mismatch(account, library, shared):
+    other = plain_venv(shared / "other", owner=account)
+    facts = probe_as(account, library, str(shared / "x"),
+                     env={"PATH": f"{other}/bin:/usr/bin:/bin"})["environment"]
+    assert facts["environment"]["mismatch"] == (
+        f"python3 on PATH is {os.path.realpath(other / 'bin' / 'python3')} "
+        f"(environment {other}) but pip runs in /usr"
+    )
+
+
+def test_conda_prefix_pointing_elsewhere_is_a_mismatch(monkeypatch, tmp_path):
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("CONDA_PREFIX", str(tmp_path))
+    environment = facts_for(eacces("/x"))["environment"]
+    assert environment["conda_prefix"] == str(tmp_path)
+    assert environment["mismatch"] == f"CONDA_PREFIX is {tmp_path} but pip runs in {sys.prefix}"
+
+
+# ------------------------------------------------------------------ scheme
+
+
+def test_scheme_comes_from_pip_when_pip_is_loaded(tmp_path):
+    import pip._internal.locations  # noqa: F401  (loaded as in a pip run)
+
+    prefix = tmp_path / "prefix"
+    facts = facts_for(eacces(str(prefix)), InstallContext(
+        options=InstallOptions(prefix=str(prefix))))
+    scheme = facts["scheme"]
+    assert scheme["source"] == "pip"
+    assert scheme["purelib"].startswith(str(prefix) + "/lib/python3")
+    assert scheme["scripts"] == str(prefix / "bin")
+    assert scheme["target"] is None
+    assert facts["path"]["environment_root"] == str(prefix)
+
+
+def test_scheme_from_sysconfig_matches_pip():
+    """A process that never loaded pip computes the same places with sysconfig."""
+    code = (
+        "import json, sys; from pip_doctor._model import InstallOptions as O;"
+        "from pip_doctor._probes.scheme import scheme_for;"
+        "opts = [O(), O(user=True), O(prefix='/opt/p'), O(root='/r'), O(target='/t')];"
+        "first = [scheme_for(o) for o in opts];"
+        "assert 'pip._internal.locations' not in sys.modules;"
+        "import pip._internal.locations;"
+        "print(json.dumps([first, [scheme_for(o) for o in opts]]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    without_pip, with_pip = json.loads(result.stdout)
+    for (plain, plain_source), (pips, pip_source) in zip(without_pip, with_pip):
+        assert (plain_source, pip_source) == ("sysconfig", "pip")
+        for key in ("purelib", "platlib", "scripts", "data"):
+            assert plain[key] == pips[key], key
+
+
+def test_target_is_reported_and_is_the_destination(account, library, shared):
+    target = shared / "target"
+    target.mkdir()
+    facts = probe_as(account, library, str(target / "pkg"),
+                     options={"target": str(target)})["environment"]
+    assert facts["scheme"]["target"] == str(target)
+    assert facts["scheme"]["purelib"] == str(target)
+    items = facts["destinations"]["items"]
+    assert items[0]["role"] == "target"
+    assert (items[0]["path"], items[0]["owner_name"], items[0]["writable"]) == (
+        str(target), "root", False)
+    assert facts["destinations"]["all_writable"] is False
+    assert facts["path"]["environment_root"] == str(target)
+
+
+def test_user_option_selects_the_user_scheme(account, library, shared):
+    facts = probe_as(account, library, str(shared / "x"), options={"user": True})["environment"]
+    assert facts["scheme"]["purelib"] == facts["user_site"]["path"]
+    assert facts["scheme"]["scripts"] == facts["user_site"]["scripts_dir"]
+    purelib = next(i for i in facts["destinations"]["items"] if i["role"] == "purelib")
+    assert (purelib["exists"], purelib["nearest_existing"]) == (False, account.home)
+    assert purelib["writable"] is True
+
+
+# --------------------------------------------------------------- leftovers
+
+
+def test_leftovers_of_a_failed_uninstall_are_listed(tmp_path):
+    prefix = tmp_path / "prefix"
+    context = InstallContext(options=InstallOptions(prefix=str(prefix)))
+    purelib = facts_for(eacces(str(prefix)), context)["scheme"]["purelib"]
+    Path(purelib).mkdir(parents=True)
+    for name in ("~ip-1.0.dist-info", "~umpy", "requests", "~z.pth"):
+        (Path(purelib) / name).mkdir()
+    leftovers = facts_for(eacces(str(prefix)), context)["leftovers"]
+    assert leftovers == {"site_packages": purelib,
+                         "items": ["~ip-1.0.dist-info", "~umpy", "~z.pth"]}
+
+
+def test_probes_together_are_fast(tmp_path):
+    facts_for(eacces(str(tmp_path / "warm")))
+    start = time.monotonic()
+    facts_for(eacces(str(tmp_path / "x")))
+    assert time.monotonic() - start < 0.4
