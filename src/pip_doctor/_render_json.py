@@ -23,7 +23,12 @@ from pip_doctor._model import Report
 
 def render_json(report: Report, *, indent: Optional[int] = 2) -> str:
     """The report as JSON text (schema_version 1), ending with a newline."""
-    return json.dumps(json_safe(report.to_dict()), indent=indent, ensure_ascii=False) + "\n"
+    return render_json_data(report.to_dict(), indent=indent)
+
+
+def render_json_data(data: Any, *, indent: Optional[int] = 2) -> str:
+    """Any JSON data (a report's, the preflight's, the plugin list) as UTF-8-safe text."""
+    return json.dumps(json_safe(data), indent=indent, ensure_ascii=False) + "\n"
 
 
 def json_safe(value: Any) -> Any:
