@@ -1,0 +1,161 @@
+"""Diagnosis latency on a large environment, and the cost of ``import pip_doctor``.
+
+Run by hand (not a test)::
+
+    python benchmarks/bench_diagnose.py [--files 20000] [--runs 20] [--imports 30]
+
+It builds a venv-like directory whose site-packages holds ``--files`` files,
+then times ``pip_doctor.diagnose(PermissionError(13, ..., a file inside))``:
+
+- cold: the first diagnosis in a fresh process (plugins load, caches empty of
+  this process's own state), once per fresh process;
+- warm: repeated diagnoses in one process.
+
+The ownership walk of such a tree is bounded by its time budget, so the
+figures show the worst case: a tree owned by the account that runs the
+benchmark, nothing foreign, walked until the budget runs out or it is done.
+Then it times ``python -c "import pip_doctor"`` against ``python -c pass`` in
+fresh processes, interleaved, and prints medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COLD_SCRIPT = r"""
+import json, sys, time
+start = time.perf_counter()
+import pip_doctor
+imported = time.perf_counter()
+report = pip_doctor.diagnose(PermissionError(13, "Permission denied", sys.argv[1]))
+done = time.perf_counter()
+print(json.dumps({"import": imported - start, "diagnose": done - imported,
+                  "problems": [p.message for p in report.problems],
+                  "scan": report.facts.to_dict().get("foreign_files", {})}))
+"""
+
+
+def build_tree(base: Path, files: int, per_package: int = 50) -> tuple[Path, Path]:
+    """A venv-like directory with ``files`` files in site-packages; returns (root, a file)."""
+    root = base / "venv"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = root / "lib" / version / "site-packages"
+    (root / "bin").mkdir(parents=True)
+    (root / "pyvenv.cfg").write_text(f"home = {os.path.dirname(sys.executable)}\n")
+    made = 0
+    package_number = 0
+    while made < files:
+        package = site / f"package{package_number:04d}"
+        package.mkdir(parents=True)
+        for index in range(min(per_package, files - made)):
+            (package / f"module{index:02d}.py").write_text("")
+            made += 1
+        package_number += 1
+    failing = site / f"package{package_number // 2:04d}" / "module00.py"
+    return root, failing
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def milliseconds(value: float) -> str:
+    return f"{value * 1000:8.1f}"
+
+
+def time_cold(failing: Path, runs: int) -> tuple[list[float], list[float], dict[str, object]]:
+    imports: list[float] = []
+    diagnoses: list[float] = []
+    last: dict[str, object] = {}
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-c", COLD_SCRIPT, str(failing)],
+                                capture_output=True, text=True, check=True)
+        last = json.loads(result.stdout)
+        imports.append(float(last["import"]))  # type: ignore[arg-type]
+        diagnoses.append(float(last["diagnose"]))  # type: ignore[arg-type]
+    return imports, diagnoses, last
+
+
+def time_warm(failing: Path, runs: int) -> tuple[list[float], dict[str, object]]:
+    import pip_doctor
+
+    error = PermissionError(13, "Permission denied", str(failing))
+    pip_doctor.diagnose(error)
+    times: list[float] = []
+    report = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        report = pip_doctor.diagnose(error)
+        times.append(time.perf_counter() - start)
+    assert report is not None
+    return times, dict(report.facts.to_dict().get("foreign_files", {}))
+
+
+def time_imports(runs: int) -> tuple[list[float], list[float]]:
+    """Wall time of fresh interpreters: ``pass`` and ``import pip_doctor``, interleaved."""
+    bare: list[float] = []
+    with_import: list[float] = []
+    for _ in range(runs):
+        for code, into in (("pass", bare), ("import pip_doctor", with_import)):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            into.append(time.perf_counter() - start)
+    return bare, with_import
+
+
+def row(name: str, values: list[float]) -> str:
+    return (f"{name:<44}{milliseconds(statistics.median(values))}"
+            f"{milliseconds(percentile(values, 0.95))}{len(values):>6}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=20, help="diagnoses, cold and warm")
+    parser.add_argument("--imports", type=int, default=30, help="fresh interpreters each")
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="pd-bench-"))
+    try:
+        start = time.perf_counter()
+        root, failing = build_tree(base, args.files)
+        built = time.perf_counter() - start
+        cold_imports, cold, cold_last = time_cold(failing, args.runs)
+        warm, warm_scan = time_warm(failing, args.runs)
+        bare, imported = time_imports(args.imports)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+    print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
+          f"tree of {args.files} files built in {built:.1f}s at {root}")
+    print(f"{'':<44}{'median':>8}{'p95':>8}{'runs':>6}   (milliseconds)")
+    print(row("diagnose, cold (first call in a process)", cold))
+    print(row("diagnose, warm (same process)", warm))
+    print(row("import pip_doctor, in-process", cold_imports))
+    print(row("python -c pass", bare))
+    print(row("python -c 'import pip_doctor'", imported))
+    extra = statistics.median(imported) - statistics.median(bare)
+    print(f"{'import pip_doctor costs (difference of medians)':<44}{milliseconds(extra)}")
+    for label, scan in (("cold", cold_last.get("scan", {})), ("warm", warm_scan)):
+        assert isinstance(scan, dict)
+        print(f"ownership walk ({label}): scanned {scan.get('scanned')} entries, "
+              f"complete={scan.get('complete')}, stopped={scan.get('stopped')}, "
+              f"skipped={scan.get('skipped')}")
+    problems = cold_last.get("problems")
+    if problems:
+        print(f"problems in the last cold run: {problems}")
+
+
+if __name__ == "__main__":
+    main()
