@@ -10,7 +10,6 @@ every Python where pip uses sysconfig (3.10+).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import sysconfig
@@ -29,9 +28,10 @@ def _pip_scheme(options: InstallOptions, home: Optional[str]) -> Optional[dict[s
     if get_scheme is None:
         return None
     # pip < 21.3 logs "Value for scheme.X does not match" warnings: not here.
-    logger = logging.getLogger(PIP_LOCATIONS)
-    was_disabled = logger.disabled
-    logger.disabled = True
+    logger = getattr(locations, "logger", None)
+    was_disabled = getattr(logger, "disabled", False)
+    if logger is not None:
+        logger.disabled = True
     try:
         scheme = get_scheme(
             "",
@@ -45,7 +45,8 @@ def _pip_scheme(options: InstallOptions, home: Optional[str]) -> Optional[dict[s
     except Exception:  # pip's API changed, or pip refuses the combination
         return None
     finally:
-        logger.disabled = was_disabled
+        if logger is not None:
+            logger.disabled = was_disabled
     if not all(isinstance(value, str) for value in values.values()):
         return None
     return values
