@@ -10,6 +10,7 @@ from pip_doctor import _engine, _manager, _pip_compat
 from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
 
 _current_context: Optional[InstallContext] = None
+_last_report: Optional[Report] = None
 
 
 def set_current_context(context: Optional[InstallContext]) -> None:
@@ -20,6 +21,11 @@ def set_current_context(context: Optional[InstallContext]) -> None:
 
 def current_context() -> Optional[InstallContext]:
     return _current_context
+
+
+def last_report() -> Optional[Report]:
+    """The report behind the last text :func:`format_os_error` returned (for JSON files)."""
+    return _last_report
 
 
 def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) -> Report:
@@ -50,7 +56,9 @@ def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool)
     exactly what the installed pip's own function returns for the same
     arguments; whatever goes wrong in the diagnosis, that text still comes back.
     """
+    global _last_report
     original = _pip_compat.pip_message(error, show_traceback, using_user_site)
+    _last_report = None
     try:
         context = _current_context
         if context is None:
@@ -60,6 +68,7 @@ def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool)
             )
         context = attrs.evolve(context, original_message=original, verbose=bool(show_traceback))
         report = diagnose(error, context=context)
+        _last_report = report
         return original + "\n" + report.to_text()
     except BaseException:  # Ctrl-C or a bug: pip's own message still comes out
         return original
