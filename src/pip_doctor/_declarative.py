@@ -656,7 +656,7 @@ def _probe(table: dict[str, Any], origin: str) -> DeclaredProbe:
     probe_id = _namespaced(table["id"], "id")
     kinds = [kind for kind in _PROBE_KINDS if kind in table]
     if len(kinds) != 1:
-        raise RulesError("id", f"a probe needs exactly one of {', '.join(_PROBE_KINDS)}")
+        raise RulesError("", f"a probe needs exactly one of {', '.join(_PROBE_KINDS)}")
     kind = kinds[0]
     target = _template(table[kind], kind)
     if kind != "env" and target.startswith("~"):
@@ -676,7 +676,7 @@ def _redaction(table: dict[str, Any]) -> tuple[Secret, str]:
     if not isinstance(replacement, str):
         raise RulesError("replacement", "must be a string")
     if ("text" in table) == ("pattern" in table):
-        raise RulesError("text", "a redaction needs exactly one of text, pattern")
+        raise RulesError("", "a redaction needs exactly one of text, pattern")
     if "text" in table:
         return _string(table["text"], "text"), replacement
     try:
@@ -736,8 +736,9 @@ def parse_file(path: str, text: str) -> Ruleset:
     problems: list[Problem] = []
     for name in data:
         if name not in _TOP_KEYS:
+            line = _find_line(["[[top]]", *lines], "top", 0, name)
             problems.append(_problem(
-                path, _find_line(["[[x]]", *lines], "x", 0, name), name,
+                path, line - 1 if line else None, name,
                 f"unknown key (expected one of: {', '.join(_TOP_KEYS)})"))
     parsed: dict[str, list[Any]] = {"rule": [], "probe": [], "redact": []}
     builders: dict[str, Callable[[dict[str, Any], str], Any]] = {

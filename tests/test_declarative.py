@@ -1,0 +1,262 @@
+"""Declarative rules: TOML files that add probes, rules, suppressions and redactions."""
+
+from __future__ import annotations
+
+import errno
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pip_doctor
+import scenarios
+from pip_doctor import _declarative, _manager
+
+EXAMPLE = scenarios.ROOT / "examples" / "rules" / "acme-rules.toml"
+
+
+def _rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, name: str = "r.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    monkeypatch.setenv("PIP_DOCTOR_RULES", str(path))
+    _manager.reset_manager()
+    return path
+
+
+def _eacces(path: Path) -> PermissionError:
+    return PermissionError(errno.EACCES, "Permission denied", str(path))
+
+
+def test_the_example_rules_file_is_valid_and_declares_everything():
+    ruleset = _declarative.load({"PIP_DOCTOR_RULES": str(EXAMPLE)})
+    assert ruleset.problems == ()
+    assert [p.id for p in ruleset.probes] == ["acme-rules/home-fs"]
+    assert [r.id for r in ruleset.rules] == ["acme-rules/home-on-nfs", "acme-rules/shared-env"]
+    assert ruleset.rules[1].suppress == ("env-owned-by-other-user",)
+    assert len(ruleset.redactions) == 1
+
+
+def test_rules_files_site_wide_first_then_the_variable_in_order(tmp_path):
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    files = _declarative.rules_files({"PIP_DOCTOR_RULES": f"{first}{os.pathsep}{second}"})
+    site = _declarative.site_rules_files({})
+    assert [path for path, _required in files] == [*site, str(first), str(second)]
+    assert site[-1].endswith(os.path.join("etc", "pip-doctor", "rules.toml"))
+    assert [required for _path, required in files] == [False] * len(site) + [True, True]
+
+
+def test_a_matching_rule_reports_measured_facts_fixes_and_links(tmp_path, monkeypatch):
+    target = tmp_path / "my env"
+    target.mkdir()
+    _rules(tmp_path, monkeypatch, f"""
+        [[rule]]
+        id = "t/match"
+        title = "Matched {{error.errno_name}}"
+        confidence = "high"
+        evidence = ["{{path.nearest_existing}} belongs to {{path.owner_name}}",
+                    "never shown: {{t/no-such-probe.key}}",
+                    "braces stay: {{{{literal}}}}"]
+        warnings = ["Do not use sudo"]
+        [rule.match]
+        errno = [13, "EPERM"]
+        path = ["{tmp_path}/*"]
+        facts."path.exists" = false
+        facts."account.name" = {{ in = ["root", "nobody"] }}
+        facts."path.fs_type" = {{ regex = "." }}
+        [[rule.fix]]
+        summary = "Make a venv in {{path.nearest_existing}}"
+        argv = ["python3", "-m", "venv", "{{path.nearest_existing}}/.venv"]
+        [[rule.fix]]
+        summary = "needs an unmeasured fact, so it is left out"
+        commands = {{ posix = "echo {{t/no-such-probe.key}}" }}
+        [[rule.link]]
+        title = "Guide"
+        url = "https://go.example/guide"
+    """)
+    report = pip_doctor.diagnose(_eacces(target / "pkg" / "file.py"))
+    found = report.get("t/match")
+    assert found is not None, report.problems
+    assert found.title == "Matched EACCES"
+    assert found.evidence == (f"{target} belongs to root", "braces stay: {literal}")
+    assert found.warnings == ("Do not use sudo",)
+    assert [fix.summary for fix in found.fixes] == [f"Make a venv in {target}"]
+    commands = {c.shell: c.text for c in found.fixes[0].commands}
+    assert commands["posix"] == f"python3 -m venv '{target}/.venv'"
+    assert commands["cmd"] == f'python3 -m venv "{target}/.venv"'
+    assert found.fixes[0].safety == "review"
+    assert [link.url for link in found.links] == ["https://go.example/guide"]
+    assert found.source.startswith("pip_doctor.declarative (")
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        'errno = "ENOSPC"',
+        'path = ["/nowhere/*"]',
+        'environment_kind = "conda"',
+        'account.name = "nobody"',
+        "account.is_root = false",
+        'facts."path.exists" = true',
+        'facts."path.owner_name" = { regex = "^svc-" }',
+        'facts."path.owner_name" = { in = ["svc", "bin"] }',
+        'facts."t/missing.key" = 1',
+    ],
+)
+def test_each_condition_that_disagrees_keeps_the_rule_quiet(tmp_path, monkeypatch, match):
+    _rules(tmp_path, monkeypatch, f"""
+        [[rule]]
+        id = "t/quiet"
+        title = "should not show"
+        [rule.match]
+        {match}
+    """)
+    report = pip_doctor.diagnose(_eacces(tmp_path / "missing" / "x"))
+    assert report.get("t/quiet") is None
+    assert report.problems == ()
+
+
+def test_suppression_probe_and_redaction_without_code(tmp_path, monkeypatch):
+    secret_dir = tmp_path / "host.corp.internal"
+    secret_dir.mkdir()
+    marker = tmp_path / "release"
+    marker.write_text("acme-base 7\n")
+    _rules(tmp_path, monkeypatch, f"""
+        [[probe]]
+        id = "t/release"
+        file = "{marker}"
+        [[probe]]
+        id = "t/home"
+        mount = "~"
+        [[rule]]
+        id = "t/first"
+        title = "base image {{t/release.text}}"
+        [[rule]]
+        id = "t/hide-first"
+        suppress = ["t/first"]
+        [rule.match]
+        facts."t/release.exists" = true
+        facts."t/home.mount_point" = {{ regex = "^/" }}
+        [[redact]]
+        pattern = '[\\w-]+\\.corp\\.internal'
+        replacement = "<host>"
+        [[redact]]
+        text = "acme-base"
+    """)
+    report = pip_doctor.diagnose(_eacces(secret_dir / "x"))
+    assert report.facts["t/release"]["exists"] is True
+    assert report.get("t/first") is None
+    monkeypatch.setenv("PIP_DOCTOR_BLOCK", "t/hide-first")
+    _manager.reset_manager()
+    report = pip_doctor.diagnose(_eacces(secret_dir / "x"))
+    assert report.get("t/first").title == "base image *** 7"
+    dumped = report.to_json()
+    assert "corp.internal" not in dumped
+    assert f"{tmp_path}/<host>/x" in dumped
+    assert "acme-base" not in dumped
+
+
+def test_rules_are_read_at_load_time_not_when_pip_fails(tmp_path, monkeypatch):
+    path = _rules(tmp_path, monkeypatch, """
+        [[rule]]
+        id = "t/loaded"
+        title = "loaded early"
+    """)
+    _manager.get_manager()
+    path.write_text("this is = not [ toml")
+    report = pip_doctor.diagnose(OSError("x"))
+    assert report.get("t/loaded") is not None
+    assert report.problems == ()
+
+
+def test_a_blocked_declarative_plugin_reads_no_file(tmp_path, monkeypatch):
+    _rules(tmp_path, monkeypatch, """
+        [[rule]]
+        id = "t/never"
+        title = "never"
+    """)
+    monkeypatch.setenv("PIP_DOCTOR_BLOCK", "pip_doctor.declarative")
+    _manager.reset_manager()
+    report = pip_doctor.diagnose(OSError("x"))
+    assert report.get("t/never") is None
+    infos = {info.name: info for info in _manager.get_manager().infos}
+    assert infos["pip_doctor.declarative"].status == "blocked"
+
+
+GOOD = """
+[[rule]]
+id = "t/good"
+title = "still here"
+"""
+
+#: (file text, line of the mistake, key named, words of the message)
+MISTAKES = [
+    ('[[rule]]\nid = "t/x"\ntitle = "unterminated\n', 3, None, "not valid TOML"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n\n[[rule]]\nid = "t/x"\ntitle = "again"\n', 5,
+     "id", "already defined at"),
+    ('rules = 1\n', 1, "rules", "unknown key"),
+    ('[[rule]]\ntitle = "no id"\n', 1, "rule.id", "needs an id"),
+    ('[[rule]]\nid = "bare"\ntitle = "x"\n', 2, "rule.id", "must be namespaced"),
+    ('[[rule]]\nid = "t/x"\n\nconfidence = "sure"\ntitle = "x"\n', 4, "rule.confidence",
+     "high, medium, low"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nerrno = "EACCESS"\n', 5,
+     "rule.match.errno", "not an errno name"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nerrnos = 13\n', 5,
+     "rule.match.errnos", "unknown key"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nenvironment_kind = "virtualenv"\n', 5,
+     "rule.match.environment_kind", "not one of"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\naccount.is_root = "no"\n', 5,
+     "rule.match.account.is_root", "true or false"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match.facts]\n"path.mode" = { regex = "(" }\n',
+     5, 'rule.match.facts."path.mode".regex', "not a regular expression"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match.facts]\n"path.mode" = ["a"]\n', 5,
+     'rule.match.facts."path.mode"', "ambiguous"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\nevidence = ["{owner}"]\n', 4, "rule.evidence",
+     "must be {probe.key}"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x {"\n', 3, "rule.title", "unbalanced brace"),
+    ('[[rule]]\nid = "t/x"\nevidence = ["a"]\n', 3, "rule.evidence", "needs a title"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.fix]]\nargv = ["a"]\n', 4, "rule.fix[0]",
+     "needs a summary"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.fix]]\nsummary = "s"\n', 4, "rule.fix[0]",
+     "needs argv or commands"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.fix]]\nsummary = "s"\nargv = ["a"]\n'
+     'safety = "yolo"\n', 7, "rule.fix[0].safety", "safe, review"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.fix]]\nsummary = "s"\n'
+     'commands = { bash = "a" }\n', 6, "rule.fix[0].commands.bash", "unknown key"),
+    ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.link]]\ntitle = "no url"\n', 4,
+     "rule.link[0]", "needs a url"),
+    ('[[probe]]\nid = "t/p"\nfile = "/a"\nenv = "B"\n', 1, "probe", "exactly one of"),
+    ('[[probe]]\nid = "t/p"\nenv = "B"\ntimeout = 30\n', 4, "probe.timeout", "at most 1"),
+    ('[[redact]]\ntext = "a"\npattern = "b"\n', 1, "redact", "exactly one of"),
+    ('[[redact]]\npattern = "[a-"\n', 2, "redact.pattern", "not a regular expression"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "key", "words"), MISTAKES,
+                         ids=[m[3].split()[0] + f"-{i}" for i, m in enumerate(MISTAKES)])
+def test_a_mistake_names_file_line_and_key_and_spares_the_rest(
+    tmp_path, monkeypatch, text, line, key, words
+):
+    syntax_error = words == "not valid TOML"
+    top_level = not text.startswith("[")
+    path = _rules(tmp_path, monkeypatch,
+                  text if syntax_error else text + GOOD if top_level else GOOD + text)
+    offset = 0 if syntax_error or top_level else GOOD.count("\n")
+    report = pip_doctor.diagnose(OSError(errno.EACCES, "Permission denied"))
+    mine = [p for p in report.problems if p.source == "pip_doctor.declarative"]
+    assert len(mine) == 1, report.problems
+    message = mine[0].message
+    assert message.startswith(f"{path}:{line + offset}: "), message
+    if key:
+        assert f"key '{key}'" in message, message
+    assert words in message
+    if not syntax_error:
+        assert report.get("t/good") is not None
+
+
+def test_a_missing_rules_file_is_a_problem_and_nothing_else(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIP_DOCTOR_RULES", str(tmp_path / "nope.toml"))
+    report = pip_doctor.diagnose(OSError(errno.EACCES, "Permission denied"))
+    assert [p.message for p in report.problems] == [
+        f"{tmp_path / 'nope.toml'}: no such file (from PIP_DOCTOR_RULES)"
+    ]
