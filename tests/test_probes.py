@@ -600,3 +600,50 @@ def test_probes_together_are_fast(tmp_path):
     start = time.monotonic()
     facts_for(eacces(str(tmp_path / "x")))
     assert time.monotonic() - start < 0.4
+
+
+BLOCKED_RUN = r'''
+import errno, json, os, sys
+import pip._internal.locations  # loaded by pip's install command before it blocks
+import pip_doctor
+from pip_doctor import InstallContext, InstallOptions
+from pip_doctor._model import ErrorInfo, Facts, Situation
+from pip_doctor._probes import BUILTIN_PROBES
+
+attempted = []
+
+def block(event, args):  # how pip 26.3 blocks: an audit hook on "import" events
+    if event == "import":
+        attempted.append(args[0])
+        raise ImportError(f"blocked import of {args[0]!r}")
+
+base = sys.argv[1]
+cases = [
+    (PermissionError(13, "Permission denied", base + "/loop/x"), InstallOptions()),
+    (PermissionError(13, "Permission denied", os.fsencode(base) + b"/\xff"), InstallOptions()),
+    (OSError(errno.ENOSPC, "No space"), InstallOptions(user=True)),
+    (PermissionError(13, "Permission denied", "rel/x"), InstallOptions(target=base + "/t")),
+    (OSError(), InstallOptions(prefix=base + "/p", root=base + "/r")),
+]
+os.environ.pop("HOME", None)  # expanduser then needs pwd
+sys.addaudithook(block)
+sections = []
+for error, options in cases:
+    situation = Situation(error=ErrorInfo.from_exception(error),
+                          context=InstallContext(options=options))
+    for probe in BUILTIN_PROBES:
+        situation = Situation(error=situation.error, context=situation.context,
+                              facts=situation.facts.with_section(probe.id, probe.run(situation)))
+    sections.append(list(situation.facts))
+print(json.dumps({"attempted": attempted, "sections": sections}))
+'''
+
+
+def test_probes_import_nothing_when_pip_26_3_blocks_imports(tmp_path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    result = subprocess.run([sys.executable, "-c", BLOCKED_RUN, str(tmp_path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["attempted"] == []
+    assert all(tuple(s) == PROBE_IDS for s in outcome["sections"])
