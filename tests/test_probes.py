@@ -26,7 +26,8 @@ import pytest
 import pip_doctor
 import scenarios
 from pip_doctor import InstallContext, InstallOptions
-from pip_doctor._probes import BUILTIN_PROBES, foreign_files
+from pip_doctor._model import ErrorInfo, Situation
+from pip_doctor._probes import BUILTIN_PROBES, _fs, foreign_files
 
 PROBE_IDS = ("interpreter", "environment", "account", "scheme", "path", "destinations",
              "foreign_files", "user_site", "leftovers")
@@ -647,3 +648,35 @@ def test_probes_import_nothing_when_pip_26_3_blocks_imports(tmp_path):
     outcome = json.loads(result.stdout)
     assert outcome["attempted"] == []
     assert all(tuple(s) == PROBE_IDS for s in outcome["sections"])
+
+
+def run_probes_directly(error: BaseException, options: InstallOptions) -> dict[str, Any]:
+    """The built-in probes in order, in this thread, without the engine."""
+    situation = Situation(error=ErrorInfo.from_exception(error),
+                          context=InstallContext(options=options))
+    for probe in BUILTIN_PROBES:
+        facts = situation.facts.with_section(probe.id, probe.run(situation))
+        situation = Situation(error=situation.error, context=situation.context, facts=facts)
+    return situation.facts.to_dict()
+
+
+def test_windows_shapes_simulated(monkeypatch, tmp_path):
+    """No uids and no pwd/grp, as on Windows: owners are null, nothing breaks."""
+    monkeypatch.setattr(_fs, "HAS_UIDS", False)
+    monkeypatch.setattr(_fs, "pwd", None)
+    monkeypatch.setattr(_fs, "grp", None)
+    for name in ("getuid", "geteuid", "getgid"):
+        monkeypatch.delattr(os, name)
+    monkeypatch.setenv("USERNAME", "alice")
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    facts = run_probes_directly(eacces(str(env / "pkg")), InstallOptions())
+    assert {k: facts["account"][k] for k in ("uid", "euid", "gid", "name", "is_root")} == {
+        "uid": None, "euid": None, "gid": None, "name": "alice", "is_root": False}
+    path = facts["path"]
+    assert (path["owner_uid"], path["owner_name"], path["group_gid"], path["group_name"]) == (
+        None, None, None, None)
+    assert path["ancestors"][0]["owner_uid"] is None
+    assert facts["foreign_files"]["skipped"] == "file owners are not measured on this system"
+    assert facts["foreign_files"]["root"] == str(env)
