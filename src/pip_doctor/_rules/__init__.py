@@ -1,11 +1,33 @@
-"""Built-in rules: one per cause id of the contract, registered like any plugin's."""
+"""Built-in rules: one per cause id of the contract, registered like any plugin's.
+
+The order here is the order among diagnoses of equal confidence: the most
+specific causes (a read-only mount, a full disk, an environment that belongs
+to someone else) come before the general ones.
+"""
 
 from __future__ import annotations
 
 from pip_doctor._model import Rule
 from pip_doctor._redact import hookimpl
+from pip_doctor._rules import (
+    disk_full,
+    env_owned_by_other_user,
+    foreign_owned_files,
+    install_target_not_writable,
+    read_only_filesystem,
+    system_site_packages,
+    wrong_environment,
+)
 
-BUILTIN_RULES: tuple[Rule, ...] = ()
+BUILTIN_RULES: tuple[Rule, ...] = (
+    read_only_filesystem.RULE,
+    disk_full.RULE,
+    env_owned_by_other_user.RULE,
+    foreign_owned_files.RULE,
+    install_target_not_writable.RULE,
+    wrong_environment.RULE,
+    system_site_packages.RULE,
+)
 
 
 @hookimpl

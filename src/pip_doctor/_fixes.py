@@ -1,0 +1,214 @@
+"""Fix recipes shared by the built-in rules: commands as data, per shell.
+
+Every recipe takes the measured :class:`~pip_doctor._model.Situation` and
+returns a :class:`~pip_doctor._model.Fix` whose commands name the exact
+interpreter and directories that were measured, quoted for each shell. The
+order of preference follows the Python Packaging User Guide: a virtual
+environment first, ``--user`` only where pip allows it and Python sees it,
+``chown`` only of what the account should own. Shortcuts that only move the
+problem (``sudo pip``, ``chmod -R 777``, ``--break-system-packages``) are
+never fixes; the ``WARN_*`` texts say why not to take them.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+from collections.abc import Iterable, Sequence
+from typing import Optional
+
+from pip_doctor._model import Fix, Safety, Shell, Situation
+from pip_doctor._shells import shell_commands
+
+#: Stands for the requirements when the failing command's are not known.
+PLACEHOLDER = "PACKAGE"
+#: Shells whose users have ``chown`` (and ``sudo``).
+POSIX_SHELLS: tuple[Shell, ...] = ("posix", "fish")
+
+WARN_SUDO_PIP = (
+    "Do not run `sudo pip install`: it writes root-owned files into an environment "
+    "you use as yourself (the next install or upgrade fails again), and into a "
+    "system Python it can replace packages the operating system depends on."
+)
+WARN_CHMOD_777 = (
+    "Do not `chmod -R 777` the environment: it lets every account on the machine "
+    "change code that you (or root) will run, and pip's next install still leaves "
+    "files with the wrong owner."
+)
+WARN_BREAK_SYSTEM_PACKAGES = (
+    "Do not add `--break-system-packages`: the PEP 668 marker is there because the "
+    "operating system's package manager owns this Python; pip may overwrite or "
+    "remove packages system tools rely on, and the next system update may undo "
+    "or break your install."
+)
+
+
+def is_windows(situation: Situation) -> bool:
+    return bool(situation.fact("interpreter", "platform") == "win32")
+
+
+def join(situation: Situation, *parts: str) -> str:
+    """Join path parts the way the measured platform does."""
+    if is_windows(situation):
+        return ntpath.join(*parts)
+    return posixpath.join(*parts)
+
+
+def python_of(situation: Situation) -> str:
+    """The interpreter that ran pip, as measured (or as the context says)."""
+    executable = situation.fact("interpreter", "executable")
+    if isinstance(executable, str) and executable:
+        return executable
+    return situation.context.interpreter
+
+
+def env_python(situation: Situation, directory: str) -> str:
+    """The interpreter inside the virtual environment ``directory``."""
+    if is_windows(situation):
+        return ntpath.join(directory, "Scripts", "python.exe")
+    return posixpath.join(directory, "bin", "python")
+
+
+def requirements(situation: Situation) -> tuple[tuple[str, ...], bool]:
+    """``(requirements, known)``: the failing command's, or the placeholder."""
+    asked = tuple(r for r in situation.context.requirements if r)
+    if asked:
+        return asked, True
+    return (PLACEHOLDER,), False
+
+
+def _with_placeholder_note(summary: str, known: bool) -> str:
+    if known:
+        return summary
+    return f"{summary} (write what you were installing in place of {PLACEHOLDER})"
+
+
+def home_of(situation: Situation) -> Optional[str]:
+    home = situation.fact("account", "home")
+    return home if isinstance(home, str) and home else None
+
+
+def account_name(situation: Situation) -> Optional[str]:
+    name = situation.fact("account", "name")
+    return name if isinstance(name, str) and name else None
+
+
+def is_within(path: Optional[str], parent: Optional[str]) -> bool:
+    """``path`` is ``parent`` or lies below it (textually, both absolute)."""
+    if not path or not parent:
+        return False
+    parent = parent.rstrip("/\\") or parent
+    if path == parent:
+        return True
+    separator = "\\" if "\\" in parent and "/" not in parent else "/"
+    return path.startswith(parent.rstrip(separator) + separator)
+
+
+def venv_directory(situation: Situation, avoid: Iterable[Optional[str]] = ()) -> str:
+    """Where to suggest a new virtual environment: ``~/.venv``, unless that is
+    (or lies in) one of the places to ``avoid``; ``.venv`` when no home is known.
+    """
+    home = home_of(situation)
+    if home is None:
+        return ".venv"
+    blocked = [a for a in avoid if a]
+    for name in (".venv", ".venv-pip-doctor"):
+        candidate = join(situation, home, name)
+        if not any(is_within(candidate, a) or is_within(a, candidate) for a in blocked):
+            return candidate
+    return join(situation, home, ".venv-new")
+
+
+def new_venv(situation: Situation, directory: Optional[str] = None,
+             avoid: Iterable[Optional[str]] = ()) -> Fix:
+    """Create a virtual environment this account owns and install into it."""
+    target = directory or venv_directory(situation, avoid)
+    reqs, known = requirements(situation)
+    return Fix(
+        summary=_with_placeholder_note(
+            f"Create a virtual environment you own at {target} and install into it", known
+        ),
+        commands=shell_commands(
+            [python_of(situation), "-m", "venv", target],
+            [env_python(situation, target), "-m", "pip", "install", *reqs],
+        ),
+        safety="safe",
+    )
+
+
+def pip_install(situation: Situation, python: str, summary: str,
+                options: Sequence[str] = (), safety: Safety = "safe") -> Fix:
+    """Run ``python -m pip install OPTIONS REQS`` (the failing command's requirements)."""
+    reqs, known = requirements(situation)
+    return Fix(
+        summary=_with_placeholder_note(summary, known),
+        commands=shell_commands([python, "-m", "pip", "install", *options, *reqs]),
+        safety=safety,
+    )
+
+
+def user_install(situation: Situation) -> Fix:
+    """``python -m pip install --user``: into this account's own site-packages."""
+    base = situation.fact("user_site", "base")
+    where = f" ({base})" if isinstance(base, str) and base else ""
+    return pip_install(
+        situation,
+        python_of(situation),
+        f"Install for your account only, into your user site-packages{where}",
+        ["--user"],
+    )
+
+
+def user_install_allowed(situation: Situation) -> bool:
+    """pip accepts ``--user`` here, Python sees the user site, and no PEP 668
+    marker forbids it.
+    """
+    return (
+        situation.fact("user_site", "allowed") is True
+        and situation.fact("user_site", "enabled") is True
+        and not situation.fact("environment", "externally_managed")
+    )
+
+
+def chown(situation: Situation, path: str, *, sudo: bool) -> Optional[Fix]:
+    """Give ``path`` (recursively) back to this account: only for what it should own.
+
+    ``sudo`` when another account owns files there (only root can change
+    that); such a fix is marked ``review``. None when the account's name is not
+    known.
+    """
+    name = account_name(situation)
+    if name is None:
+        return None
+    argv = ["chown", "-R", name, path]
+    if sudo:
+        argv = ["sudo", *argv]
+    summary = (
+        f"Give {path} back to your account ({name}); this needs root, read it first"
+        if sudo
+        else f"Give {path} back to your account ({name})"
+    )
+    return Fix(
+        summary=summary,
+        commands=shell_commands(argv, shells=POSIX_SHELLS),
+        safety="review" if sudo else "safe",
+    )
+
+
+__all__ = [
+    "PLACEHOLDER",
+    "WARN_BREAK_SYSTEM_PACKAGES",
+    "WARN_CHMOD_777",
+    "WARN_SUDO_PIP",
+    "chown",
+    "env_python",
+    "home_of",
+    "is_within",
+    "new_venv",
+    "pip_install",
+    "python_of",
+    "requirements",
+    "user_install",
+    "user_install_allowed",
+    "venv_directory",
+]

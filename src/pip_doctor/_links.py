@@ -1,0 +1,47 @@
+"""Stable public documentation that diagnoses link to.
+
+Each constant is a :class:`~pip_doctor._model.Link`; rules pick the ones that
+fit their cause. Only long-lived URLs: the Python Packaging User Guide, pip's
+user guide, the standard library's docs and the PEPs.
+"""
+
+from __future__ import annotations
+
+from pip_doctor._model import Link
+
+VENV_GUIDE = Link(
+    "Install packages in a virtual environment using pip and venv",
+    "https://packaging.python.org/en/latest/guides/"
+    "installing-using-pip-and-virtual-environments/",
+)
+INSTALLING_TUTORIAL = Link(
+    "Installing packages (Python Packaging User Guide)",
+    "https://packaging.python.org/en/latest/tutorials/installing-packages/",
+)
+PIP_USER_INSTALLS = Link(
+    "pip user guide: user installs",
+    "https://pip.pypa.io/en/stable/user_guide/#user-installs",
+)
+VENV_DOCS = Link("venv: creation of virtual environments", "https://docs.python.org/3/library/venv.html")
+PEP_668 = Link(
+    "PEP 668: marking Python base environments as externally managed",
+    "https://peps.python.org/pep-0668/",
+)
+EXTERNALLY_MANAGED_SPEC = Link(
+    "Externally managed environments (specification)",
+    "https://packaging.python.org/en/latest/specifications/externally-managed-environments/",
+)
+PIP_TARGET_OPTION = Link(
+    "pip install options: --target, --prefix, --root, --user",
+    "https://pip.pypa.io/en/stable/cli/pip_install/#options",
+)
+
+__all__ = [
+    "EXTERNALLY_MANAGED_SPEC",
+    "INSTALLING_TUTORIAL",
+    "PEP_668",
+    "PIP_TARGET_OPTION",
+    "PIP_USER_INSTALLS",
+    "VENV_DOCS",
+    "VENV_GUIDE",
+]

@@ -1,0 +1,139 @@
+"""What the built-in rules share: reading the error and the facts, and
+writing evidence lines that quote what was measured.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from pip_doctor._fixes import is_within
+from pip_doctor._model import Confidence, Situation
+
+#: Errors that mean "this account may not do that here".
+PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+#: Errors that mean "no space left" (blocks or inodes) or "quota exhausted".
+SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", 122)})
+
+
+def code(path: Optional[str]) -> str:
+    """A path or value as it is shown in evidence: in backticks."""
+    return f"`{path}`"
+
+
+def permission_strength(situation: Situation) -> Optional[Confidence]:
+    """How strongly the error itself says "permission": ``high`` for EACCES or
+    EPERM, ``medium`` when the error has no errno (a rule must then rely on the
+    facts alone), None for any other errno.
+    """
+    number = situation.error.errno
+    if number in PERMISSION_ERRNOS:
+        return "high"
+    if number is None:
+        return "medium"
+    return None
+
+
+def error_line(situation: Situation) -> str:
+    """One line quoting the error as pip saw it."""
+    error = situation.error
+    if error.errno is not None:
+        what = f"[Errno {error.errno}] {error.strerror or ''}".rstrip()
+        name = f" ({error.errno_name})" if error.errno_name else ""
+    else:
+        what, name = error.message or error.type, ""
+    where = f" on {code(error.filename)}" if error.filename else ""
+    if error.filename2:
+        where += f" and {code(error.filename2)}"
+    return f"pip failed with {error.type}: {what}{name}{where}"
+
+
+def who(uid: Any, name: Any) -> str:
+    """``alice (uid 1000)``, or whatever part of that is known."""
+    if isinstance(name, str) and name and isinstance(uid, int):
+        return f"{name} (uid {uid})"
+    if isinstance(uid, int):
+        return f"uid {uid}"
+    if isinstance(name, str) and name:
+        return name
+    return "an unknown account"
+
+
+def you(situation: Situation) -> str:
+    """``you are alice (uid 1000)``."""
+    return "you are " + who(situation.fact("account", "euid"), situation.fact("account", "name"))
+
+
+def euid(situation: Situation) -> Optional[int]:
+    value = situation.fact("account", "euid")
+    return value if isinstance(value, int) else None
+
+
+def owned_line(path: str, uid: Any, name: Any, situation: Situation) -> str:
+    """``/opt/app/venv is owned by root (uid 0); you are alice (uid 1000)``."""
+    return f"{code(path)} is owned by {who(uid, name)}; {you(situation)}"
+
+
+def text_fact(situation: Situation, probe: str, key: str) -> Optional[str]:
+    value = situation.fact(probe, key)
+    return value if isinstance(value, str) and value else None
+
+
+def ancestor(situation: Situation, path: Optional[str]) -> Optional[Mapping[str, Any]]:
+    """The ``path.ancestors`` entry for ``path``, when it was measured."""
+    if not path:
+        return None
+    for item in situation.fact("path", "ancestors") or ():
+        if isinstance(item, Mapping) and item.get("path") == path:
+            return item
+    return None
+
+
+def failing_place_writable(situation: Situation) -> Optional[bool]:
+    """``path.writable``: may this account write where the error happened."""
+    value = situation.fact("path", "writable")
+    return value if isinstance(value, bool) else None
+
+
+def failing_place_line(situation: Situation) -> Optional[str]:
+    """The owner and mode of the nearest existing directory of the failing path."""
+    nearest = text_fact(situation, "path", "nearest_existing")
+    if nearest is None:
+        return None
+    uid = situation.fact("path", "owner_uid")
+    name = situation.fact("path", "owner_name")
+    mode = text_fact(situation, "path", "mode_text") or text_fact(situation, "path", "mode")
+    line = f"{code(nearest)} is owned by {who(uid, name)}"
+    if mode:
+        line += f", mode {mode}"
+    writable = failing_place_writable(situation)
+    if writable is False:
+        line += ", and you may not write there"
+    line += f"; {you(situation)}"
+    return line
+
+
+def should_own(situation: Situation, path: str) -> bool:
+    """The account should own ``path``: it lies in the account's home, or the
+    directory holding it belongs to the account. Never a system Python's.
+    """
+    if is_within(path, "/usr") or is_within(path, "/opt/conda"):
+        return False
+    home = text_fact(situation, "account", "home")
+    if home and home != "/" and is_within(path, home):
+        return True
+    parent = path.rstrip("/").rsplit("/", 1)[0] or "/"
+    entry = ancestor(situation, parent)
+    me = euid(situation)
+    return entry is not None and me is not None and entry.get("owner_uid") == me
+
+
+def install_options_used(situation: Situation) -> bool:
+    """The failing command had ``--user``, ``--target``, ``--prefix`` or ``--root``."""
+    options = situation.context.options
+    return bool(options.user or options.target or options.prefix or options.root)
+
+
+def downgrade(confidence: Confidence) -> Confidence:
+    return "medium" if confidence == "high" else "low"

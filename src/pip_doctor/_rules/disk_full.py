@@ -1,0 +1,101 @@
+"""``disk-full``: no space, inodes or quota left where pip writes."""
+
+from __future__ import annotations
+
+import errno
+from typing import Any, Optional
+
+from pip_doctor import _fixes, _links
+from pip_doctor._model import Confidence, Diagnosis, Fix, Rule, Situation
+from pip_doctor._rules._common import SPACE_ERRNOS, code, error_line, text_fact
+from pip_doctor._shells import shell_commands
+
+ID = "disk-full"
+EDQUOT = getattr(errno, "EDQUOT", 122)
+
+WARN_DELETE_IN_ENV = (
+    "Do not make room by deleting files inside site-packages by hand: pip's record "
+    "of what is installed would no longer match what is there."
+)
+
+
+def size(value: Any) -> str:
+    """Bytes for people: ``0 bytes``, ``12.0 MiB``."""
+    if not isinstance(value, int):
+        return "an unknown amount"
+    amount = float(value)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if amount < 1024 or unit == "TiB":
+            return f"{value} bytes" if unit == "bytes" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{value} bytes"  # pragma: no cover - the loop always returns
+
+
+def _space_lines(situation: Situation, place: str) -> list[str]:
+    lines = []
+    free = situation.fact("path", "free_bytes")
+    total = situation.fact("path", "total_bytes")
+    if isinstance(free, int):
+        of = f" of {size(total)}" if isinstance(total, int) else ""
+        lines.append(f"{place} has {size(free)} free{of} for you")
+    if situation.fact("path", "free_inodes") == 0:
+        lines.append(f"{place} has no free inodes left (no new files can be made)")
+    return lines
+
+
+def _measured_full(situation: Situation) -> bool:
+    return 0 in (situation.fact("path", "free_bytes"), situation.fact("path", "free_inodes"))
+
+
+def check(situation: Situation) -> Optional[Diagnosis]:
+    """ENOSPC/EDQUOT (high), or no errno with no free space measured (medium)."""
+    number = situation.error.errno
+    confidence: Confidence
+    if number in SPACE_ERRNOS:
+        confidence = "high"
+    elif number is None and _measured_full(situation):
+        confidence = "medium"
+    else:
+        return None
+    mount = text_fact(situation, "path", "mount_point")
+    fs_type = text_fact(situation, "path", "fs_type")
+    nearest = text_fact(situation, "path", "nearest_existing")
+    place = (
+        f"the filesystem at {code(mount)}" + (f" ({fs_type})" if fs_type else "")
+        if mount
+        else code(nearest) if nearest else "the destination"
+    )
+    evidence = [error_line(situation)]
+    if number == EDQUOT:
+        evidence.append("EDQUOT: your disk quota on this filesystem is used up")
+    evidence += _space_lines(situation, place)
+    home = _fixes.home_of(situation)
+    fixes: list[Fix] = []
+    if mount and mount != "/" and home and not _fixes.is_within(home, mount):
+        evidence.append(f"your home {code(home)} is not on {code(mount)}")
+        fixes.append(_fixes.new_venv(situation, avoid=[mount]))
+    if mount:
+        fixes.append(
+            Fix(
+                summary=f"See what fills {mount}, then delete what you no longer need",
+                commands=shell_commands(["du", "-xh", "--max-depth=1", mount],
+                                        shells=_fixes.POSIX_SHELLS),
+                safety="review",
+            )
+        )
+    return Diagnosis(
+        id=ID,
+        title=(
+            f"No space left on {place}"
+            if number != EDQUOT
+            else f"Your disk quota on {place} is used up"
+        ),
+        confidence=confidence,
+        evidence=evidence,
+        fixes=fixes,
+        links=(_links.VENV_GUIDE,),
+        warnings=(WARN_DELETE_IN_ENV,),
+    )
+
+
+RULE = Rule(id=ID, check=check, description="no space or quota left where pip writes")

@@ -1,0 +1,118 @@
+"""``install-target-not-writable``: the ``--target``, ``--prefix``, ``--root``
+or user-site destination is not writable by this account.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from typing import Optional
+
+from pip_doctor import _fixes, _links
+from pip_doctor._model import Diagnosis, Fix, Link, Rule, Situation
+from pip_doctor._rules._common import (
+    code,
+    downgrade,
+    error_line,
+    failing_place_line,
+    permission_strength,
+    should_own,
+    text_fact,
+    who,
+)
+
+ID = "install-target-not-writable"
+
+
+def destination(situation: Situation) -> Optional[tuple[str, str]]:
+    """``(option, directory)`` the failing command was told to install into."""
+    options = situation.context.options
+    for flag, value in (("--target", options.target), ("--prefix", options.prefix),
+                        ("--root", options.root)):
+        if value:
+            return flag, value
+    if options.user:
+        base = text_fact(situation, "user_site", "base")
+        return "--user", base or "the user site-packages"
+    return None
+
+
+def _unwritable_destinations(situation: Situation) -> list[str]:
+    lines = []
+    for item in situation.fact("destinations", "items") or ():
+        if isinstance(item, Mapping) and item.get("writable") is False:
+            lines.append(
+                f"the {item.get('role')} directory {code(item.get('path'))} is not writable "
+                f"({code(item.get('nearest_existing'))} is owned by "
+                f"{who(item.get('owner_uid'), item.get('owner_name'))})"
+            )
+    return lines
+
+
+def _other_target(situation: Situation, measured: str) -> str:
+    """A directory in the account's home to use as ``--target`` instead."""
+    home = _fixes.home_of(situation) or "."
+    name = posixpath.basename(measured.rstrip("/")) or "target"
+    candidate = _fixes.join(situation, home, name)
+    if _fixes.is_within(candidate, measured) or _fixes.is_within(measured, candidate):
+        candidate = _fixes.join(situation, home, f"{name}-new")
+    return candidate
+
+
+def _fixes_for(situation: Situation, flag: str, measured: str) -> list[Fix]:
+    fixes: list[Fix] = []
+    if flag != "--root" and should_own(situation, measured):
+        chown = _fixes.chown(situation, measured,
+                             sudo=situation.fact("account", "is_root") is not True)
+        if chown is not None:
+            fixes.append(chown)
+    if flag == "--target":
+        other = _other_target(situation, measured)
+        fixes.append(_fixes.pip_install(
+            situation, _fixes.python_of(situation),
+            f"Install into a directory you own instead: {other}", ["--target", other],
+        ))
+    fixes.append(_fixes.new_venv(situation, avoid=[measured]))
+    return fixes
+
+
+def check(situation: Situation) -> Optional[Diagnosis]:
+    """A permission error while installing into an explicitly chosen destination."""
+    strength = permission_strength(situation)
+    chosen = destination(situation)
+    if strength is None or chosen is None:
+        return None
+    flag, given = chosen
+    writable = situation.fact("path", "writable")
+    unwritable = _unwritable_destinations(situation)
+    if writable is not False and not unwritable:
+        return None
+    measured = text_fact(situation, "path", "environment_root") or given
+    evidence = [error_line(situation)]
+    evidence.append(
+        f"the install was asked to go to {code(given)} ({flag})"
+        + (f", which is {code(measured)}" if measured != given else "")
+    )
+    place = failing_place_line(situation)
+    if place:
+        evidence.append(place)
+    evidence += unwritable
+    links: tuple[Link, ...] = (_links.PIP_TARGET_OPTION, _links.VENV_GUIDE)
+    if flag == "--user":
+        links = (_links.PIP_USER_INSTALLS, _links.VENV_GUIDE)
+    return Diagnosis(
+        id=ID,
+        title=f"The install destination {code(measured)} ({flag}) is not writable by you",
+        confidence=strength if writable is False else downgrade(strength),
+        evidence=evidence,
+        fixes=_fixes_for(situation, flag, measured),
+        links=links,
+        warnings=(_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777),
+    )
+
+
+RULE = Rule(
+    id=ID,
+    check=check,
+    description="the --target, --prefix, --root or user-site destination is not writable",
+)
