@@ -164,20 +164,29 @@ class Pen:
     color: bool
     glyphs: Glyphs
     width: int
+    #: Phrases (paths with spaces) that a line break must not split.
+    keep: tuple[str, ...] = ()
 
     def paint(self, text: str, style: str) -> str:
         if not self.color or not text.strip():
             return text
         return f"\x1b[{_STYLE[style]}m{text}\x1b[0m"
 
-    def block(self, text: str, first: str, rest: str, style: Optional[str] = None) -> list[str]:
+    def block(
+        self, text: str, first: str, rest: str, style: Optional[str] = None,
+        keep: tuple[str, ...] = (),
+    ) -> list[str]:
         """``text`` wrapped to the width after ``first`` (then ``rest``) prefixes.
 
         Words are never broken, so paths and URLs stay whole even when a line
-        runs past the width. Only the prefix is coloured.
+        runs past the width; the phrases in ``keep`` stay on one line. Only the
+        prefix is coloured.
         """
+        shown = printable(text)  # no NUL survives this: it is free as glue
+        for phrase in (*keep, *self.keep):
+            shown = shown.replace(phrase, phrase.replace(" ", "\0"))
         wrapped = textwrap.wrap(
-            printable(text),
+            shown,
             width=self.width,
             initial_indent=first,
             subsequent_indent=rest,
@@ -187,7 +196,7 @@ class Pen:
         lines = []
         for index, line in enumerate(wrapped):
             prefix = first if index == 0 else rest
-            body = line[len(prefix):]
+            body = line[len(prefix):].replace("\0", " ")
             lines.append((self.paint(prefix, style) if style else prefix) + body)
         return lines
 
@@ -215,12 +224,12 @@ def render_text(
     encoding. ``report.context.verbose`` lists the problems instead of
     counting them.
     """
-    pen = make_pen(color, width, ascii_only)
+    pen = attrs.evolve(make_pen(color, width, ascii_only), keep=unbreakable(report))
     chosen = detect_shell() if shell is None else shell
     lines: list[str] = []
     if report.diagnoses:
         best, *others = report.diagnoses
-        lines.append(_headline(report, pen))
+        lines.extend(_headline(report, pen))
         lines.append("")
         lines.extend(_full(best, chosen, pen))
         if others:
@@ -234,13 +243,23 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def _headline(report: Report, pen: Pen) -> str:
+def unbreakable(report: Report) -> tuple[str, ...]:
+    """The paths with spaces the report names, longest first: kept on one line."""
+    found: set[str] = {p for p in (report.error.filename, report.error.filename2) if p}
+    for section in report.facts.values():
+        for value in section.values():
+            if isinstance(value, str) and (value.startswith(("/", "~")) or value[1:3] == ":\\"):
+                found.add(value)
+    spaced = {printable(p) for p in found if " " in p}
+    return tuple(sorted(spaced, key=lambda p: (-len(p), p)))
+
+
+def _headline(report: Report, pen: Pen) -> list[str]:
     count = len(report.diagnoses)
     best = report.diagnoses[0]
     found = "1 likely cause" if count == 1 else f"{count} likely causes"
-    return (
-        f"{pen.paint('pip-doctor', 'title')}: {found}; "
-        f"most likely ({best.confidence} confidence):"
+    return pen.block(
+        f"pip-doctor: {found}; most likely ({best.confidence} confidence):", "", "", None
     )
 
 
@@ -267,7 +286,7 @@ def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
 
 def _fix(fix: Fix, shell: Shell, pen: Pen) -> list[str]:
     label = _SAFETY_LABEL.get(fix.safety, f"[{fix.safety}]")
-    lines = pen.block(f"{fix.summary} {label}", "hint: ", " " * 6, "hint")
+    lines = pen.block(f"{fix.summary} {label}", "hint: ", " " * 6, "hint", keep=(label,))
     commands, used = _commands_for(fix, shell)
     if used != shell and commands:
         lines.append(f"      (no {_SHELL_NAME[shell]} version; for {_SHELL_NAME[used]}:)")
