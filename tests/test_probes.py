@@ -451,7 +451,10 @@ def test_foreign_scan_stops_on_the_finding_limit_and_keeps_ten_examples(big_tree
 
 
 def test_system_python_for_the_account(account, library, shared):
-    facts = probe_as(account, library, str(shared / "x"))["environment"]
+    facts = probe_as(account, library, str(shared / "x"),
+                     env={"SUDO_USER": "root", "SUDO_UID": "0"})["environment"]
+    assert (facts["account"]["sudo_user"], facts["account"]["sudo_uid"]) == ("root", 0)
+    assert facts["account"]["home"] == account.home
     environment = facts["environment"]
     assert environment["kind"] == "system"
     assert (environment["in_venv"], environment["system_site_packages"]) == (False, None)
@@ -680,3 +683,21 @@ def test_windows_shapes_simulated(monkeypatch, tmp_path):
     assert path["ancestors"][0]["owner_uid"] is None
     assert facts["foreign_files"]["skipped"] == "file owners are not measured on this system"
     assert facts["foreign_files"]["root"] == str(env)
+
+
+def test_this_pyenv_python_is_recognised(tmp_path):
+    if "/.pyenv/" not in sys.prefix + "/":
+        pytest.skip("the test interpreter is not a pyenv one")
+    facts = facts_for(eacces(str(tmp_path)))
+    assert facts["environment"]["kind"] == "pyenv"
+    assert facts["environment"]["root"] == sys.prefix
+    assert facts["interpreter"]["prefix"] == sys.prefix
+
+
+def test_ancestors_stop_at_forty(tmp_path):
+    deep = tmp_path.joinpath(*["d"] * 45)
+    deep.mkdir(parents=True)
+    ancestors = facts_for(eacces(str(deep / "f")))["path"]["ancestors"]
+    assert len(ancestors) == 40
+    assert ancestors[0]["path"] == str(deep)
+    assert ancestors[1]["path"] == str(deep.parent)
