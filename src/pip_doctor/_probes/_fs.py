@@ -40,14 +40,26 @@ def effective_uid() -> Optional[int]:
     return os.geteuid() if HAS_UIDS else None
 
 
-def owner_name(uid: Optional[int]) -> Optional[str]:
-    """The account name of ``uid``, or None when unknown."""
+def _passwd(uid: Optional[int]) -> Any:
+    """The account database entry of ``uid``, or None."""
     if uid is None or pwd is None:
         return None
     try:
-        return pwd.getpwuid(uid).pw_name
+        return pwd.getpwuid(uid)
     except (KeyError, OverflowError, TypeError):
         return None
+
+
+def owner_name(uid: Optional[int]) -> Optional[str]:
+    """The account name of ``uid``, or None when unknown."""
+    entry = _passwd(uid)
+    return entry.pw_name if entry is not None else None
+
+
+def home_of(uid: Optional[int]) -> Optional[str]:
+    """The home directory of ``uid`` from the account database, or None."""
+    entry = _passwd(uid)
+    return entry.pw_dir if entry is not None else None
 
 
 def group_name(gid: Optional[int]) -> Optional[str]:
@@ -56,16 +68,6 @@ def group_name(gid: Optional[int]) -> Optional[str]:
         return None
     try:
         return grp.getgrgid(gid).gr_name
-    except (KeyError, OverflowError, TypeError):
-        return None
-
-
-def home_of(uid: Optional[int]) -> Optional[str]:
-    """The home directory of ``uid`` from the account database, or None."""
-    if uid is None or pwd is None:
-        return None
-    try:
-        return pwd.getpwuid(uid).pw_dir
     except (KeyError, OverflowError, TypeError):
         return None
 
