@@ -155,6 +155,8 @@ def scan(root: str, first: str, *, budget: float = TIME_BUDGET, limit: int = LIM
 
 
 def run(situation: Situation) -> dict[str, Any]:
+    if "path" not in situation.facts:
+        return _result(None, None, "the path probe did not run")
     root = scan_root(situation)
     if root is None:
         return _result(None, None, "the path lies in no known environment")
