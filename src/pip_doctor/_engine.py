@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
 import attrs
 
 from pip_doctor import _redact, _timebox
-from pip_doctor._manager import PluginManager, is_namespaced
+from pip_doctor._manager import Contribution, PluginManager, is_namespaced
 from pip_doctor._model import (
     Diagnosis,
     ErrorInfo,
@@ -30,6 +30,8 @@ from pip_doctor._model import (
 PROBE_BUDGET = 0.4
 #: Rules and report hooks together get at most this long (seconds).
 DECIDE_BUDGET = 0.3
+#: A built-in pip_doctor_secrets hook gets at least this long (seconds).
+SECRETS_FLOOR = 0.25
 
 
 def diagnose(
@@ -63,10 +65,11 @@ def _run_probes(
 ) -> Situation:
     deadline = _timebox.Deadline(PROBE_BUDGET)
     facts = situation.facts
-    for contribution in manager.get_probes():
+    contributions = manager.get_probes()
+    for index, contribution in enumerate(contributions):
         probe = contribution.item
         current = attrs.evolve(situation, facts=facts)
-        timeout = min(probe.timeout, deadline.remaining())
+        timeout = _fair_timeout(probe.timeout, deadline, contributions[index:])
         outcome = _timebox.call(functools.partial(probe.run, current), timeout)
         source = f"probe {probe.id} ({contribution.source})"
         if not outcome.ok:
@@ -94,12 +97,13 @@ def _run_rules(
 ) -> tuple[Diagnosis, ...]:
     found: list[Diagnosis] = []
     seen: set[str] = set()
-    for contribution in manager.get_rules():
+    contributions = manager.get_rules()
+    for index, contribution in enumerate(contributions):
         rule = contribution.item
         source = f"rule {rule.id} ({contribution.source})"
         outcome = _timebox.call(
             functools.partial(_check, rule.check, situation),
-            min(rule.timeout, deadline.remaining()),
+            _fair_timeout(rule.timeout, deadline, contributions[index:]),
         )
         if not outcome.ok:
             problems.append(Problem(source, _explain_failure(str(outcome.error))))
@@ -157,8 +161,10 @@ def _collect_secrets(
 ) -> list[_redact.Pair]:
     pairs: list[_redact.Pair] = []
     for source, func in manager.each_impl("pip_doctor_secrets"):
+        # Built-in redaction always gets its time: a slow plugin must not leak secrets.
+        floor = SECRETS_FLOOR if manager.is_builtin(source) else 0.05
         outcome = _timebox.call(
-            functools.partial(_secrets_of, func, situation), deadline.remaining() + 0.05
+            functools.partial(_secrets_of, func, situation), deadline.remaining() + floor
         )
         if not outcome.ok:
             problems.append(
@@ -185,6 +191,21 @@ def _collect_secrets(
                     Problem(source, f"pip_doctor_secrets returned {item!r:.60}; ignored")
                 )
     return pairs
+
+
+def _fair_timeout(
+    wanted: float, deadline: _timebox.Deadline, rest: Sequence[Contribution]
+) -> float:
+    """A plugin's probe or rule gets at most an equal share of what is left.
+
+    ``rest`` starts with the item about to run. Built-ins run first and keep
+    their own limits; among plugins, one that sleeps cannot starve the others.
+    """
+    remaining = deadline.remaining()
+    if rest[0].builtin:
+        return min(wanted, remaining)
+    plugins_left = sum(1 for contribution in rest if not contribution.builtin)
+    return min(wanted, remaining / max(1, plugins_left))
 
 
 def _check(check: Any, situation: Situation) -> list[Any]:
