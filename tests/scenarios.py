@@ -247,6 +247,20 @@ def wheelhouse() -> Path:
     return WHEELHOUSE
 
 
+def ensure_wheel(house: Path, spec: str, pattern: str) -> Path:
+    """The wheel for ``spec`` in ``house``, downloaded once when missing."""
+    found = sorted(house.glob(pattern))
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+             "-d", str(house), spec],
+            check=True, capture_output=True,
+        )
+        found = sorted(house.glob(pattern))
+    found[0].chmod(0o644)
+    return found[0]
+
+
 def make_venv(
     path: Path,
     *,
@@ -269,6 +283,8 @@ def make_venv(
     version = pip_version or TEST_PIP
     if version or with_pip_doctor:
         house = wheelhouse()
+        if version:
+            ensure_wheel(house, f"pip=={version}", f"pip-{version}-*.whl")
         specs = [f"pip=={version}"] if version else []
         if with_pip_doctor:
             specs.append("pip-doctor")
