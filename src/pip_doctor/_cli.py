@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Optional, TextIO
+from typing import Any, NoReturn, Optional, TextIO
 
 PROG = "pip-doctor"
 
@@ -163,6 +163,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
 
 
+def _usage_error(message: str) -> NoReturn:
+    """Stop with ``message`` and exit status 2, as argparse does."""
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    raise SystemExit(USAGE)
+
+
 def _install(pip_args: list[str]) -> int:
     from pip_doctor._pip_hook import run_pip_install
 
@@ -183,10 +189,8 @@ def _shell(parsed: argparse.Namespace) -> Any:
     if parsed.shell:
         chosen = shell_named(parsed.shell)
         if chosen is None:
-            raise SystemExit(
-                f"{PROG}: error: unknown shell {parsed.shell!r} "
-                "(choose posix, fish, powershell or cmd)"
-            )
+            _usage_error(f"unknown shell {parsed.shell!r} (choose posix, fish, powershell "
+                         "or cmd)")
         return chosen
     return detect_shell()
 
@@ -256,8 +260,7 @@ def _errno_number(value: str) -> int:
         return int(text)
     number = getattr(errno, text.upper(), None)
     if not isinstance(number, int):
-        raise SystemExit(f"{PROG}: error: unknown errno {value!r} (a number or a name "
-                         "such as EACCES)")
+        _usage_error(f"unknown errno {value!r} (a number or a name such as EACCES)")
     return number
 
 
@@ -268,8 +271,7 @@ def _diagnose(parsed: argparse.Namespace) -> int:
     from pip_doctor._render_text import render_text
 
     if not (parsed.errno_value or parsed.filename or parsed.message):
-        raise SystemExit(f"{PROG} diagnose: error: give --errno and --filename "
-                         "(or --message)")
+        _usage_error("diagnose: give --errno and --filename (or --message)")
     text_options = _text_options(parsed) if parsed.format == "text" else {}
     context = InstallContext(
         options=_options(parsed), pip_version=pip_version(), verbose=parsed.verbose

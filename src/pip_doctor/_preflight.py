@@ -100,9 +100,17 @@ def preflight(options: InstallOptions, *, verbose: bool = False) -> Preflight:
     context = InstallContext(
         command="install", options=options, pip_version=pip_version(), verbose=verbose
     )
-    report = diagnose(OSError(PREFLIGHT_MESSAGE), context=context)
+    report = _without_the_synthetic_error(diagnose(OSError(PREFLIGHT_MESSAGE), context=context))
     report = _scan_deeper(report)
     return Preflight(report=report, findings=tuple(findings(report)))
+
+
+def _without_the_synthetic_error(report: Report) -> Report:
+    """The report without evidence lines that quote the preflight's made-up error."""
+    return attrs.evolve(report, diagnoses=tuple(
+        attrs.evolve(d, evidence=tuple(e for e in d.evidence if PREFLIGHT_MESSAGE not in e))
+        for d in report.diagnoses
+    ))
 
 
 def _scan_deeper(report: Report) -> Report:
@@ -339,8 +347,16 @@ def _verdict(result: Preflight, pen: Pen) -> str:
     if result.clear:
         who = _account(result.report)
         return f"{pen.paint('Verdict:', 'title')} clear: {who} can install here."
-    count = len(result.problems) + len(result.report.diagnoses)
-    return f"{pen.paint('Verdict:', 'cross')} {count} problem(s) found; see above."
+    found = [_count(len(result.problems), "problem"),
+             _count(len(result.report.diagnoses), "likely cause")]
+    listed = ", ".join(part for part in found if part)
+    return f"{pen.paint('Verdict:', 'cross')} not clear: {listed}; see above."
+
+
+def _count(number: int, noun: str) -> str:
+    if not number:
+        return ""
+    return f"1 {noun}" if number == 1 else f"{number} {noun}s"
 
 
 __all__ = ["Finding", "Preflight", "findings", "preflight", "render_preflight"]

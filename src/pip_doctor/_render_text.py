@@ -21,6 +21,7 @@ blocked imports.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Iterator, Mapping
@@ -57,6 +58,8 @@ _STYLE = {
     "cross": "1;31", "context": "31", "hint": "1;36", "note": "1;35",
     "warning": "1;33", "title": "1", "link": "1", "dim": "2",
 }
+
+_SIZE = re.compile(r"\d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB)\b")
 
 _SAFETY_LABEL = {"safe": "[safe]", "review": "[review before running]"}
 _SHELL_NAME = {"posix": "sh/bash/zsh", "fish": "fish", "powershell": "PowerShell", "cmd": "cmd"}
@@ -355,7 +358,9 @@ def _fallback(report: Report, pen: Pen) -> list[str]:
     rows = list(fact_rows(report))
     label_width = max((len(label) for label, _value in rows), default=0) + 2
     for label, value in rows:
-        lines.extend(pen.block(value, f"  {label.ljust(label_width)}", " " * (label_width + 4)))
+        sizes = tuple(_SIZE.findall(value))
+        lines.extend(pen.block(value, f"  {label.ljust(label_width)}", " " * (label_width + 4),
+                               keep=sizes))
     lines.append("")
     lines.extend(pen.block(
         "`pip-doctor check` tests every place this install writes to.",
