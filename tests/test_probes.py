@@ -291,6 +291,26 @@ def test_no_filename_measures_the_scheme_purelib():
     assert facts["path"]["given"] == facts["scheme"]["purelib"]
 
 
+def test_bare_name_from_pips_uninstall_is_located_under_the_scheme(tmp_path, monkeypatch):
+    prefix = tmp_path / "prefix"
+    context = InstallContext(options=InstallOptions(prefix=str(prefix)),
+                             requirements=("Pd.Wanted>=2",))
+    purelib = Path(facts_for(eacces(str(prefix)), context)["scheme"]["purelib"])
+    for folder in ("alpha-1.0.dist-info", "pd_wanted-1.0.dist-info", "zeta-3.dist-info"):
+        (purelib / folder).mkdir(parents=True)
+        (purelib / folder / "RECORD").write_text("")
+    monkeypatch.chdir(tmp_path)
+    path = facts_for(eacces("RECORD"), context)["path"]
+    assert path["absolute"] == str(tmp_path / "RECORD")
+    assert path["located"] == str(purelib / "pd_wanted-1.0.dist-info" / "RECORD")
+    assert path["located_matches"] == 3
+    assert (path["exists"], path["nearest_existing"]) == (True, path["located"])
+    assert path["environment_root"] == str(prefix)
+    (tmp_path / "RECORD").write_text("")  # found under the current directory: no search
+    path = facts_for(eacces("RECORD"), context)["path"]
+    assert (path["located"], path["located_matches"]) == (None, None)
+
+
 def test_vanished_path_reports_nearest_existing(tmp_path):
     gone = tmp_path / "a" / "b"
     gone.mkdir(parents=True)

@@ -12,6 +12,7 @@ import os
 import site
 import stat
 import sys
+import time
 from typing import Any, Optional
 
 from pip_doctor._model import Probe, Situation
@@ -55,12 +56,86 @@ def environment_root(situation: Situation, path: str) -> Optional[str]:
     return None
 
 
+#: How long the search for a relative name under the install scheme may take (seconds).
+LOCATE_BUDGET = 0.03
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def _requirement_names(situation: Situation) -> set[str]:
+    """Normalised project names of the requirements (``"Foo.Bar>=1"`` -> ``foo_bar``)."""
+    names = set()
+    for requirement in situation.context.requirements:
+        name = ""
+        for char in requirement.strip().lower():
+            if char not in _NAME_CHARS:
+                break
+            name += char
+        if name:
+            names.add(name.replace("-", "_").replace(".", "_"))
+    return names
+
+
+def _named_after(folder: str, names: set[str]) -> bool:
+    """``folder`` (a package, a ``.dist-info``, or pip's ``~`` stash of either, whose
+    first letter pip replaces with ``~``) belongs to one of the project ``names``.
+    """
+    stash = folder.startswith("~")
+    stem = folder.split("-", 1)[0]  # "pd_probed-1.0.dist-info" -> "pd_probed"
+    if stash:
+        return any(name[1:] == stem[1:] for name in names)
+    return stem in names
+
+
+def locate(given: str, situation: Situation) -> tuple[Optional[str], int]:
+    """``(path, matches)``: where a relative name lies under the install scheme.
+
+    pip's uninstall removes directories through an open directory handle, so
+    its errors can name a bare ``RECORD``. When the name is not found under the
+    current directory, it is looked for in purelib/platlib and their immediate
+    subdirectories. Among several matches one in a directory this account cannot
+    write is preferred, then one in a directory named after a requirement, then
+    one in pip's ``~`` stash of an uninstall.
+    """
+    bases = []
+    for key in ("purelib", "platlib"):
+        base = situation.fact("scheme", key)
+        if isinstance(base, str) and base not in bases:
+            bases.append(base)
+    deadline = time.monotonic() + LOCATE_BUDGET
+    matches: list[str] = []
+    for base in bases:
+        if os.path.lexists(os.path.join(base, given)):
+            matches.append(os.path.join(base, given))
+        try:
+            with os.scandir(base) as entries:
+                for entry in entries:
+                    if time.monotonic() > deadline:
+                        break
+                    candidate = os.path.join(entry.path, given)
+                    if entry.is_dir(follow_symlinks=False) and os.path.lexists(candidate):
+                        matches.append(candidate)
+        except OSError:
+            continue
+    if not matches:
+        return None, 0
+    wanted = _requirement_names(situation)
+
+    def preference(candidate: str) -> tuple[bool, bool, bool]:
+        parent = os.path.dirname(candidate)
+        folder = os.path.basename(parent).lower()
+        writable = _fs.can_write(parent, _fs.stat_or_none(parent)) is not False
+        return writable, not _named_after(folder, wanted), not folder.startswith("~")
+
+    return min(matches, key=preference), len(matches)
+
+
 def _empty(source: Optional[str], given: Optional[str]) -> dict[str, Any]:
     keys = (
         "absolute", "resolved", "symlink_loop", "exists", "is_dir", "nearest_existing",
         "owner_uid", "owner_name", "group_gid", "group_name", "mode", "mode_text",
         "writable", "readonly_mount", "mount_point", "fs_type", "free_bytes",
-        "total_bytes", "free_inodes", "ancestors", "environment_root",
+        "total_bytes", "free_inodes", "ancestors", "environment_root", "located",
+        "located_matches",
     )
     return {"source": source, "given": given, **dict.fromkeys(keys), "error": None}
 
@@ -84,8 +159,13 @@ def _own_stat(path: str) -> tuple[Optional[bool], Optional[bool]]:
 def measure(source: Optional[str], given: str, situation: Situation) -> dict[str, Any]:
     facts = _empty(source, given)
     absolute = _fs.absolute(given)
-    resolved, looped = _fs.resolve(absolute)
-    exists, is_dir = _own_stat(absolute)
+    located: Optional[str] = None
+    matches: Optional[int] = None
+    if not os.path.isabs(given) and not os.path.lexists(absolute):
+        located, matches = locate(given, situation)
+    measured = located or absolute
+    resolved, looped = _fs.resolve(measured)
+    exists, is_dir = _own_stat(measured)
     found = _fs.nearest_existing(resolved or absolute)
     st = found.stat
     uid, gid = _fs.uid_of(st), _fs.gid_of(st)
@@ -122,7 +202,9 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         total_bytes=total,
         free_inodes=inodes,
         ancestors=_fs.ancestors(found.path),
-        environment_root=environment_root(situation, resolved or absolute),
+        environment_root=environment_root(situation, resolved or measured),
+        located=located,
+        located_matches=matches,
         error=error,
     )
     return facts
