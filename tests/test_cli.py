@@ -232,6 +232,42 @@ def test_progress_shows_on_a_terminal_after_a_moment_and_is_erased():
     assert shown.endswith("\r\x1b[K")
 
 
+def output_on_a_terminal(*args: str, env: dict[str, str]) -> str:
+    """What ``python -m pip_doctor ARGS`` writes when its stdout is a terminal."""
+    leader, follower = os.openpty()
+    try:
+        full_env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, **env}
+        subprocess.run([sys.executable, "-m", "pip_doctor", *args], env=full_env,
+                       stdout=follower, stderr=subprocess.DEVNULL, timeout=120, check=False)
+        return read_all(leader)
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+
+@pytest.mark.parametrize(
+    ("on_terminal", "env", "coloured"),
+    [
+        (True, {}, True),
+        (True, {"NO_COLOR": "1"}, False),
+        (False, {}, False),
+        (False, {"FORCE_COLOR": "1"}, True),
+        (True, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ],
+)
+def test_colour_only_on_a_terminal_honouring_no_color_and_force_color(
+    tmp_path, on_terminal, env, coloured
+):
+    args = ("diagnose", "--errno", "EACCES", "--filename", str(tmp_path / "x"))
+    env = {"TERM": "xterm", **env}
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        env.setdefault(name, "")
+    out = output_on_a_terminal(*args, env=env) if on_terminal else run_module(
+        *args, env=env).stdout
+    assert "pip-doctor" in out
+    assert ("\x1b[" in out) is coloured
+
+
 def test_no_progress_when_quick_or_not_on_a_terminal(tmp_path):
     leader, follower = os.openpty()
     stream = open(follower, "w", encoding="utf-8")  # noqa: SIM115

@@ -203,8 +203,9 @@ def _destination_findings(report: Report) -> Iterator[Finding]:
 def _foreign_findings(get: Any, is_root: bool) -> Iterator[Finding]:
     skipped = get("foreign_files", "skipped")
     if skipped:
-        yield Finding("foreign-files", "note", f"Ownership inside the environment not scanned: "
-                      f"{skipped}.")
+        where = get("foreign_files", "root") or "the environment"
+        yield Finding("foreign-files", "note",
+                      f"Files inside {where} were not checked for other owners ({skipped}).")
         return
     count = get("foreign_files", "count")
     if not count:

@@ -8,10 +8,12 @@ pointer. Lower-ranked causes follow in short form. With no cause found, an
 honest summary of what was measured.
 
 Colour: inside pip this text goes through pip's logging handler, which paints
-the whole error record red (pip 22-23: one red span around the record; pip
-24+: each line). Escape codes pass through it unchanged, but a reset inside
-the record ends pip's red for the rest of it, and pip's ``--no-color`` cannot
-reach us; so ``color=None`` (what pip gets) means no colour. The command line
+the whole error record red on a terminal (pip 21-23: one red span around the
+record; pip 26.3: each line). Escape codes pass through it unchanged (checked
+on a pseudo-terminal with pip 23.2.1's and 26.3's handlers), but a reset
+inside the record ends pip's red for the rest of the record or line, and
+pip's ``--no-color`` cannot reach us; so ``color=None`` (what pip gets) means
+no colour. The command line
 decides with :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``).
 
 Everything here is imported at module level: this runs after pip 26.3 has
