@@ -45,7 +45,7 @@ def error_line(situation: Situation) -> str:
         what, name = error.message or error.type, ""
     where = f" on {code(error.filename)}" if error.filename else ""
     if error.filename2:
-        where += f" and {code(error.filename2)}"
+        where += f" -> {code(error.filename2)}"
     return f"pip failed with {error.type}: {what}{name}{where}"
 
 

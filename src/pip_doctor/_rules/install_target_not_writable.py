@@ -88,22 +88,29 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if writable is not False and not unwritable:
         return None
     measured = text_fact(situation, "path", "environment_root") or given
+    error = situation.error
+    named = any(
+        _fixes.is_within(name, place)
+        for name in (error.filename, error.filename2)
+        for place in {given, measured}
+    )
     evidence = [error_line(situation)]
     evidence.append(
         f"the install was asked to go to {code(given)} ({flag})"
         + (f", which is {code(measured)}" if measured != given else "")
     )
     place = failing_place_line(situation)
-    if place:
+    if place and _fixes.is_within(text_fact(situation, "path", "nearest_existing"), measured):
         evidence.append(place)
     evidence += unwritable
+    confident = writable is False or (bool(unwritable) and named)
     links: tuple[Link, ...] = (_links.PIP_TARGET_OPTION, _links.VENV_GUIDE)
     if flag == "--user":
         links = (_links.PIP_USER_INSTALLS, _links.VENV_GUIDE)
     return Diagnosis(
         id=ID,
         title=f"The install destination {code(measured)} ({flag}) is not writable by you",
-        confidence=strength if writable is False else downgrade(strength),
+        confidence=strength if confident else downgrade(strength),
         evidence=evidence,
         fixes=_fixes_for(situation, flag, measured),
         links=links,
