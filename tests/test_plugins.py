@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import subprocess
 import sys
 import textwrap
 import time
@@ -350,3 +351,106 @@ def test_a_plugin_may_report_its_own_configuration_mistakes(site, monkeypatch):
     report = pip_doctor.diagnose(ENOSPC)
     assert ("acme", "/etc/acme.toml: line 3: unknown key 'x'") in [
         (p.source, p.message) for p in report.problems]
+
+
+# ------------------------------------------------------------ inside real pip
+
+#: Broken plugins dropped into the environment's site-packages for the real-pip runs.
+BROKEN_IN_PIP = {
+    "pd_raises_in_rule": FAULTS["rule-check-raises"],
+    "pd_sleeps_in_probe": FAULTS["probe-run-sleeps"],
+    "pd_junk_adjust": FAULTS["adjust-junk"],
+    "pd_raises_in_secrets": FAULTS["secrets-raises"],
+    "pd_import_fails": FAULTS["import-raises"],
+    "pd_late_stdlib_import": """
+        def _check(situation):
+            import wave  # a stdlib module nobody imported before pip failed
+            return None
+
+        @hookimpl
+        def pip_doctor_rules():
+            return [Rule(id='late/wave', check=_check)]
+    """,
+}
+PIP_LINE = "ERROR: Could not install packages due to an OSError"
+
+
+def _venv_with_broken_plugins(base: Path, name: str, pip_version: str | None = None) -> Path:
+    import scenarios
+
+    venv = scenarios.make_venv(base / name, pip_version=pip_version, with_pip_doctor=True)
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c",
+         "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    header = "import time\nfrom pip_doctor import Probe, Rule, hookimpl\n"
+    for module, body in BROKEN_IN_PIP.items():
+        path = Path(purelib) / f"{module}.py"
+        path.write_text(header + textwrap.dedent(body))
+        path.chmod(0o644)
+    return venv
+
+
+@pytest.fixture(scope="module")
+def pip_base(wheelhouse: Path):
+    import shutil
+
+    import scenarios
+
+    base = scenarios.shared_dir("pd-plugins-")
+    scenarios.make_wheel(base / "wheels", "tinypkg", "1.0")
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _pip_install(venv: Path, wheels: Path, account, **environ: str):
+    import scenarios
+
+    report = venv.parent / f"report-{venv.name}-{len(environ)}.json"
+    report.unlink(missing_ok=True)
+    result = scenarios.run_as(
+        account,
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-v", "--no-index",
+         "--find-links", str(wheels), "tinypkg"],
+        env={"NO_COLOR": "1", "PIP_DOCTOR_REPORT": str(report), **environ},
+    )
+    return result, (json.loads(report.read_text()) if report.exists() else None)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("pip_version", [None, "26.3"], ids=["bundled-pip", "pip-26.3"])
+def test_broken_plugins_inside_real_pip_leave_pips_message_and_the_built_ins(
+    pip_base, account, pip_version
+):
+    (pip_base / "reports").mkdir(exist_ok=True)
+    venv = _venv_with_broken_plugins(pip_base, f"venv-{pip_version or 'bundled'}", pip_version)
+    venv.parent.chmod(0o1777)  # the account writes its JSON report next to the venv
+    plain, no_report = _pip_install(venv, pip_base / "wheels", account, PIP_DOCTOR_DISABLE="1")
+    result, report = _pip_install(venv, pip_base / "wheels", account,
+                                  PIP_DOCTOR_PLUGINS=",".join(BROKEN_IN_PIP))
+    assert no_report is None
+    assert plain.returncode == result.returncode == 1
+    pips_line = [line for line in plain.stderr.splitlines() if line.startswith(PIP_LINE)]
+    assert pips_line
+    assert pips_line[0] in result.stderr.splitlines()
+    assert report is not None, result.stderr
+    assert report["diagnoses"][0]["id"] == "env-owned-by-other-user"
+    problems = {p["source"]: p["message"] for p in report["problems"]}
+    by_plugin = {module: [s for s in problems if module in s] for module in BROKEN_IN_PIP}
+    late = by_plugin.pop("pd_late_stdlib_import")
+    assert all(by_plugin.values()), problems
+    if pip_version == "26.3":  # pip blocks the import: a problem that says why
+        (source,) = late
+        assert problems[source].startswith("BlockedImportError"), problems[source]
+        assert "import everything at module level" in problems[source]
+    else:  # older pips let it import
+        assert late == []
+    assert "Unexpected import" not in result.stderr
+    assert result.stderr.count("Traceback") == plain.stderr.count("Traceback")
+    # -v: each problem under pip's message (wrapped at 80 columns).
+    flowing = " ".join(result.stderr.split())
+    for source, message in problems.items():
+        assert " ".join(f"- {source}: {message}".split()) in flowing, source
