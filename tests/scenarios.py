@@ -152,7 +152,7 @@ def tiny_tmpfs(path: Path, size: str = "256k", mode: str = "1777") -> Iterator[P
 def fill_filesystem(path: Path) -> None:
     """Write into ``path`` until the filesystem is full."""
     block = b"\0" * 65536
-    with open(path / "filler", "wb") as handle:
+    with open(path / "filler", "wb", buffering=0) as handle:  # nothing left to flush at close
         try:
             while True:
                 handle.write(block)
