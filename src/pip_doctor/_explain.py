@@ -1,0 +1,212 @@
+"""The long explanation of each built-in cause: ``pip-doctor explain ID``.
+
+Each :class:`Explanation` says what the cause is, why it happens, how to fix
+it and how to prevent it, and which documents to read. :func:`explain`
+renders one as text (80 columns), the seed of the user documentation.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Optional
+
+import attrs
+
+from pip_doctor import _links
+from pip_doctor._model import Link
+
+WIDTH = 80
+
+
+@attrs.frozen
+class Explanation:
+    """What a cause id means, in four short paragraphs, plus links."""
+
+    id: str
+    title: str
+    what: str
+    why: str
+    fix: str
+    prevent: str
+    links: tuple[Link, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The explanation as plain text, wrapped at 80 columns."""
+        lines = [f"{self.id}: {self.title}"]
+        for heading, body in (
+            ("What it is", self.what),
+            ("Why it happens", self.why),
+            ("How to fix it", self.fix),
+            ("How to prevent it", self.prevent),
+        ):
+            lines += ["", heading]
+            for paragraph in body.split("\n\n"):
+                lines.append(
+                    textwrap.fill(" ".join(paragraph.split()), WIDTH,
+                                  initial_indent="  ", subsequent_indent="  ")
+                )
+        if self.links:
+            lines += ["", "Read more"]
+            lines += [f"  - {link.title}: {link.url}" for link in self.links]
+        return "\n".join(lines) + "\n"
+
+
+_CAUSES: tuple[Explanation, ...] = (
+    Explanation(
+        id="system-site-packages",
+        title="installing into a Python that belongs to the system",
+        what="""pip was asked to install into the global site-packages of an
+        interpreter that is not a virtual environment (a Linux distribution's
+        /usr/bin/python3, a Python installed for all users), and your account
+        may not write there.""",
+        why="""A plain `pip install` installs into the interpreter that runs it.
+        When no virtual environment is active that is the shared, system-wide
+        Python, whose files belong to root or the administrator. On many Linux
+        distributions that Python is also marked "externally managed" (PEP
+        668): its packages are the operating system's, installed with apt, dnf
+        or similar.""",
+        fix="""Create a virtual environment that you own and install into it:
+        `python3 -m venv ~/.venv`, then `~/.venv/bin/python -m pip install
+        PACKAGE` (on Windows `~\\.venv\\Scripts\\python.exe`). Where the Python is
+        not externally managed and the user site is enabled, `python3 -m pip
+        install --user PACKAGE` also works. For a command-line application,
+        pipx installs each tool in its own environment.
+
+        Do not use `sudo pip install`, `chmod -R 777` or
+        `--break-system-packages`: they change files the system package
+        manager owns, and can break system tools or be undone by the next
+        update.""",
+        prevent="""Make one virtual environment per project (`python3 -m venv
+        .venv` in the project directory) and activate it, or call its
+        interpreter directly. Leave the system Python to the system.""",
+        links=(_links.VENV_GUIDE, _links.INSTALLING_TUTORIAL, _links.PIP_USER_INSTALLS,
+               _links.PEP_668),
+    ),
+    Explanation(
+        id="env-owned-by-other-user",
+        title="the environment belongs to another account",
+        what="""The virtual environment or conda environment pip installs into
+        belongs to another account (often root), so your account may not add
+        or change files in it.""",
+        why="""Usually the environment was created with `sudo` (`sudo python3
+        -m venv .venv`), or by another user or a provisioning script, or it was
+        copied with its owner kept. Everything created as root stays root's,
+        however the environment is used later.""",
+        fix="""If the environment is yours (it lies in your home or project),
+        give it back to your account once, as root: `sudo chown -R YOU
+        PATH/TO/ENV`. Otherwise create your own environment (`python3 -m venv
+        ~/.venv`) and install there, or ask its owner to install what you
+        need.""",
+        prevent="""Create environments as the account that will use them, never
+        with sudo. In containers and CI, create them after switching to the
+        user that runs the code.""",
+        links=(_links.VENV_GUIDE, _links.VENV_DOCS),
+    ),
+    Explanation(
+        id="foreign-owned-files",
+        title="files inside your environment belong to another account",
+        what="""The environment is yours, but some files or directories inside it
+        belong to another account (usually root), so pip cannot replace, upgrade
+        or remove them.""",
+        why="""Someone ran `sudo pip install` (or `sudo python -m pip`) into this
+        environment once. pip then wrote those packages as root. Your own
+        installs work until one of them must change those files, typically an
+        upgrade or an uninstall.""",
+        fix="""Give the environment back to your account, as root, once:
+        `sudo chown -R YOU PATH/TO/ENV`. If that is not possible, create a new
+        environment and install everything there.""",
+        prevent="""Never combine sudo with pip in an environment you use as
+        yourself. If pip says permission denied, find out why (this report)
+        rather than retrying with sudo.""",
+        links=(_links.VENV_GUIDE, _links.PIP_USER_INSTALLS),
+    ),
+    Explanation(
+        id="install-target-not-writable",
+        title="the chosen install destination is not writable",
+        what="""pip was told where to install, with `--target`, `--prefix`,
+        `--root` or `--user`, and your account may not write into that
+        directory (or one of the directories pip derives from it, such as
+        `bin`).""",
+        why="""The directory exists and belongs to another account, its
+        permissions do not allow you to write, or it is to be created inside a
+        directory you cannot write. With `--user` this happens when `~/.local`
+        was created by root, for example by a `sudo pip install --user` that
+        kept your HOME.""",
+        fix="""Install into a directory you own (`--target ~/lib`), or use a
+        virtual environment. If the directory lies in your home and should be
+        yours, give it back: `sudo chown -R YOU DIR`.""",
+        prevent="""Choose install destinations inside your home or project, and
+        create them as yourself before installing.""",
+        links=(_links.PIP_TARGET_OPTION, _links.PIP_USER_INSTALLS, _links.VENV_GUIDE),
+    ),
+    Explanation(
+        id="wrong-environment",
+        title="pip runs in another environment than the one you activated",
+        what="""The pip that ran belongs to a different Python than the one
+        you activated: `VIRTUAL_ENV` or `CONDA_PREFIX` name one environment,
+        but pip installs into another (often the system Python).""",
+        why="""The bare `pip` command found first on PATH is not the
+        environment's: the environment has no pip of its own, PATH was changed
+        after activation, the shell remembers an old location of `pip`, or
+        the environment was moved or renamed after it was created (its scripts
+        still point at the old place).""",
+        fix="""Call pip through the environment's interpreter:
+        `PATH/TO/ENV/bin/python -m pip install PACKAGE` (on Windows
+        `PATH\\TO\\ENV\\Scripts\\python.exe -m pip`). If the environment was moved,
+        create it again where it now lives.""",
+        prevent="""Prefer `python -m pip` over a bare `pip`, check with
+        `python -m pip --version` which Python it installs for, and do not
+        move environments: recreate them instead.""",
+        links=(_links.VENV_GUIDE, _links.INSTALLING_TUTORIAL),
+    ),
+    Explanation(
+        id="read-only-filesystem",
+        title="the destination is on a read-only filesystem",
+        what="""The directory pip writes into lies on a filesystem mounted
+        read-only (the error is EROFS), so no permission or owner change can
+        make it writable.""",
+        why="""Container images and their layers, read-only bind mounts,
+        network shares, live systems, and filesystems the kernel switched to
+        read-only after errors are all read-only by design or by accident.""",
+        fix="""Install somewhere writable: a virtual environment in your home
+        (`python3 -m venv ~/.venv`). Only if the filesystem is meant to be
+        writable, an administrator can remount it (`mount -o remount,rw
+        MOUNTPOINT`); if the kernel made it read-only after errors, check the
+        disk first.""",
+        prevent="""Keep environments on writable storage; in containers,
+        install packages at image build time or into a writable volume.""",
+        links=(_links.VENV_GUIDE, _links.VENV_DOCS),
+    ),
+    Explanation(
+        id="disk-full",
+        title="no space or quota left where pip writes",
+        what="""The filesystem pip writes to has no free space or no free
+        inodes left for your account (ENOSPC), or your disk quota is used up
+        (EDQUOT).""",
+        why="""pip unpacks and builds in a temporary directory, keeps a cache
+        in your home, and then copies the files into the environment; any of
+        these can fill a small filesystem (a tmpfs /tmp, a container's
+        overlay, a home with a quota).""",
+        fix="""Free space on that filesystem (`du -xh --max-depth=1 MOUNTPOINT`
+        shows what uses it; `python -m pip cache purge` empties pip's cache),
+        or install into an environment on another filesystem. When the
+        temporary directory is the full one, point TMPDIR at a directory with
+        space.""",
+        prevent="""Watch free space where environments and /tmp live, and clear
+        pip's cache from time to time (`pip cache purge`).""",
+        links=(_links.VENV_GUIDE,),
+    ),
+)
+
+#: Every built-in cause id and its explanation.
+CAUSES: dict[str, Explanation] = {cause.id: cause for cause in _CAUSES}
+
+
+def explain(cause_id: str) -> Optional[str]:
+    """The long explanation of ``cause_id`` as text, or None for an unknown id."""
+    cause = CAUSES.get(cause_id)
+    return cause.text if cause is not None else None
+
+
+__all__ = ["CAUSES", "Explanation", "explain"]
