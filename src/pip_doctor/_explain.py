@@ -48,7 +48,8 @@ class Explanation:
                 )
         if self.links:
             lines += ["", "Read more"]
-            lines += [f"  - {link.title}: {link.url}" for link in self.links]
+            for link in self.links:
+                lines += [f"  - {link.title}", f"    {link.url}"]
         return "\n".join(lines) + "\n"
 
 
