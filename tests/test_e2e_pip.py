@@ -1,0 +1,409 @@
+"""pip-doctor inside real pip: built wheel, fresh environments, a throwaway account.
+
+Every scenario is built twice at the same path, once in an environment with
+pip-doctor's wheel installed and once in an identical one without it, and the
+same ``pip`` command runs as the unprivileged ``account`` in both. pip's
+first line and exit status must match; the JSON report (``PIP_DOCTOR_REPORT``)
+names the expected cause first; the first safe fix, run as that account,
+makes the install succeed. ``PIP_DOCTOR_TEST_PIP`` picks the pip version
+(tox runs this module once per supported pip).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import attrs
+import pytest
+
+import scenarios
+from scenarios import Account
+
+pytestmark = pytest.mark.e2e
+
+FIRST_LINE = "ERROR: Could not install packages due to an OSError"
+LOCAL_WHEELS = "/tmp/pd-e2e-wheels"
+
+
+# ----------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def templates(wheelhouse: Path) -> Iterator[dict[str, Path]]:
+    """Two identical environments, one with pip-doctor's wheel: copied per scenario."""
+    base = scenarios.shared_dir("pd-templates-")
+    try:
+        made = {
+            "without": scenarios.make_venv(base / "without"),
+            "with": scenarios.make_venv(base / "with", with_pip_doctor=True),
+        }
+        yield made
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def wheels() -> Iterator[Path]:
+    """Tiny local wheels every account can read."""
+    directory = scenarios.shared_dir("pd-wheels-")
+    scenarios.make_wheel(directory, "tinypkg", "1.0")
+    scenarios.make_wheel(directory, "rootpkg", "1.0")
+    scenarios.make_wheel(directory, "rootpkg", "2.0")
+    scenarios.make_wheel(directory, "bigpkg", "1.0", payload_bytes=2 * 1024 * 1024)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@attrs.frozen
+class Run:
+    """One pip command, run as the account."""
+
+    status: int
+    stdout: str
+    stderr: str
+    report: Optional[dict[str, Any]]
+
+    @property
+    def first_error_line(self) -> str:
+        return next((line for line in self.stderr.splitlines() if line.strip()), "")
+
+
+@attrs.frozen
+class Pair:
+    """The same command without and with pip-doctor, and the fix's run (if asked)."""
+
+    without: Run
+    with_doctor: Run
+    fixed: Optional[subprocess.CompletedProcess[str]] = None
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter((self.without, self.with_doctor))
+
+
+@attrs.frozen
+class Situation:
+    """A scenario built on disk: the command to run and its environment."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+    venv: Path
+
+
+Builder = Callable[[Path, Path, "Bench"], "contextlib.AbstractContextManager[Situation]"]
+
+
+def clone(template: Path, path: Path, owner: Optional[Account]) -> Path:
+    """A copy of a template environment at ``path`` owned by ``owner`` (None: root)."""
+    shutil.copytree(template, path, symlinks=True)
+    if owner is not None:
+        scenarios.chown_tree(path, owner)
+    return path
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = venv.glob("lib/python3*/site-packages")
+    return found
+
+
+class Bench:
+    """Runs a scenario with and without pip-doctor, at the same path, as ``account``."""
+
+    def __init__(self, account: Account, shared: Path, templates: dict[str, Path],
+                 wheels: Path) -> None:
+        self.account = account
+        self.shared = shared
+        self.templates = templates
+        self.wheels = wheels
+        self.reports = shared / "reports"
+        self.reports.mkdir()
+        scenarios.chown_tree(self.reports, account)
+
+    def pip_env(self, extra: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+        return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.wheels), **(extra or {})}
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str], name: str) -> Run:
+        report = self.reports / f"{name}.json"
+        with contextlib.suppress(FileNotFoundError):
+            report.unlink()
+        done = scenarios.run_as(
+            self.account, argv, env={**self.pip_env(env), "PIP_DOCTOR_REPORT": str(report)}
+        )
+        data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+        return Run(done.returncode, done.stdout, done.stderr, data)
+
+    def both(self, builder: Builder, *, extra_env: Optional[Mapping[str, str]] = None,
+             extra_args: Sequence[str] = (), fix: bool = False) -> Pair:
+        """The same command in the same place, pip-doctor absent then present.
+
+        With ``fix``, the best diagnosis' first safe fix then runs in the
+        situation pip-doctor diagnosed.
+        """
+        runs = {}
+        fixed = None
+        for variant in ("without", "with"):
+            base = self.shared / "scenario"
+            base.mkdir()
+            base.chmod(0o755)
+            try:
+                with builder(base, self.templates[variant], self) as situation:
+                    runs[variant] = self.run(
+                        [*situation.argv, *extra_args], {**situation.env, **(extra_env or {})},
+                        variant,
+                    )
+                    report = runs[variant].report
+                    if fix and variant == "with" and report and report["diagnoses"]:
+                        fixed = self.run_fix(first_safe_fix(report))
+            finally:
+                shutil.rmtree(base, ignore_errors=True)
+        return Pair(runs["without"], runs["with"], fixed)
+
+    def run_fix(self, fix: Mapping[str, Any]) -> subprocess.CompletedProcess[str]:
+        """Run a fix's POSIX commands as the account, from a home without old venvs."""
+        for old in Path(self.account.home).glob(".venv*"):
+            shutil.rmtree(old)
+        script = "\n".join(c["text"] for c in fix["commands"] if c["shell"] == "posix")
+        assert script, fix
+        return scenarios.run_as(self.account, ["sh", "-e", "-c", script],
+                                env=self.pip_env())
+
+
+@pytest.fixture
+def bench(account: Account, shared: Path, templates: dict[str, Path], wheels: Path) -> Bench:
+    return Bench(account, shared, templates, wheels)
+
+
+def pip(venv: Path, *args: str) -> tuple[str, ...]:
+    return (str(venv / "bin" / "python"), "-m", "pip", *args)
+
+
+def first_safe_fix(report: Mapping[str, Any]) -> Mapping[str, Any]:
+    best = report["diagnoses"][0]
+    return next(fix for fix in best["fixes"] if fix["safety"] == "safe")
+
+
+def check_diagnosed(without: Run, with_doctor: Run, cause: str) -> dict[str, Any]:
+    """pip's first line and status unchanged; the cause first; the report is returned."""
+    assert without.status != 0, without
+    assert with_doctor.status == without.status, (with_doctor, without)
+    assert with_doctor.first_error_line == without.first_error_line
+    assert without.report is None
+    report = with_doctor.report
+    assert report is not None, with_doctor.stderr
+    assert report["diagnoses"], report
+    assert report["diagnoses"][0]["id"] == cause, [d["id"] for d in report["diagnoses"]]
+    assert "pip-doctor" in with_doctor.stderr
+    assert f"pip-doctor explain {cause}" in with_doctor.stderr
+    for text in (with_doctor.stdout, with_doctor.stderr):
+        assert "BlockedImportError" not in text
+        assert "Unexpected import" not in text
+        assert "Unsafe import" not in text
+    return report
+
+
+# ----------------------------------------------------------------- scenarios
+
+
+@contextlib.contextmanager
+def root_owned_env(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+    venv = clone(template, base / "venv", None)
+    yield Situation(pip(venv, "install", "tinypkg"), {}, venv)
+
+
+def with_root_package(command: Sequence[str]) -> Builder:
+    @contextlib.contextmanager
+    def build(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        done = scenarios.run_as(None, pip(venv, "install", "-q", "rootpkg==1.0"),
+                                env=bench.pip_env())
+        assert done.returncode == 0, done.stderr
+        yield Situation(pip(venv, *command), {}, venv)
+
+    return build
+
+
+@contextlib.contextmanager
+def unwritable_target(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+    venv = clone(template, base / "venv", bench.account)
+    target = base / "target"
+    target.mkdir(mode=0o755)
+    yield Situation(pip(venv, "install", "--target", str(target), "tinypkg"), {}, venv)
+
+
+@contextlib.contextmanager
+def wrong_environment(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+    shared_tools = clone(template, base / "tools", None)
+    mine = clone(template, base / "mine", bench.account)
+    env = {"VIRTUAL_ENV": str(mine), "PATH": f"{mine / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    yield Situation(pip(shared_tools, "install", "tinypkg"), env, shared_tools)
+
+
+@contextlib.contextmanager
+def read_only_mount(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+    venv = clone(template, base / "venv", bench.account)
+    with scenarios.readonly_bind_mount(site_packages(venv)):
+        yield Situation(pip(venv, "install", "tinypkg"), {}, venv)
+
+
+@contextlib.contextmanager
+def full_disk(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+    mount = base / "disk"
+    with scenarios.tiny_tmpfs(mount, size="64m", mode="0755"):
+        venv = clone(template, mount / "venv", bench.account)
+        scenarios.fill_filesystem(mount)
+        yield Situation(pip(venv, "install", "bigpkg"), {}, venv)
+
+
+# ----------------------------------------------------------------- tests
+
+
+INSTALL_CASES = [
+    pytest.param(root_owned_env, "env-owned-by-other-user", id="root-owned-env"),
+    pytest.param(with_root_package(["install", "--force-reinstall", "rootpkg==1.0"]),
+                 "foreign-owned-files", id="root-owned-package-reinstall"),
+    pytest.param(with_root_package(["install", "-U", "rootpkg"]), "foreign-owned-files",
+                 id="root-owned-package-upgrade"),
+    pytest.param(unwritable_target, "install-target-not-writable", id="unwritable-target"),
+    pytest.param(
+        wrong_environment, "wrong-environment", id="wrong-environment",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="both causes are measured at high confidence here and the built-in "
+            "rule order puts env-owned-by-other-user before wrong-environment",
+        ),
+    ),
+    pytest.param(read_only_mount, "read-only-filesystem", id="read-only-mount"),
+    pytest.param(full_disk, "disk-full", id="full-disk"),
+]
+
+
+@pytest.mark.parametrize(("builder", "cause"), INSTALL_CASES)
+def test_failing_install_is_diagnosed_and_safe_fix_works(bench: Bench, builder: Builder,
+                                                         cause: str):
+    pair = bench.both(builder, fix=True)
+    check_diagnosed(pair.without, pair.with_doctor, cause)
+    fixed = pair.fixed
+    assert fixed is not None
+    assert fixed.returncode == 0, fixed.stderr
+    assert "Successfully installed" in fixed.stdout
+
+
+def test_uninstall_of_root_owned_package_is_diagnosed(bench: Bench):
+    without, with_doctor = bench.both(with_root_package(["uninstall", "-y", "rootpkg"]))
+    assert without.first_error_line == "ERROR: Exception:"
+    assert "Traceback" in without.stderr
+    report = check_diagnosed(without, with_doctor, "foreign-owned-files")
+    assert with_doctor.status == 2
+    assert report["pip"]["command"] == "uninstall"
+    assert "Traceback" not in with_doctor.stderr
+    assert "note: pip's traceback is shown with -v." in with_doctor.stderr
+
+
+def test_escaping_oserror_keeps_pip_traceback_under_verbose(bench: Bench):
+    without, with_doctor = bench.both(unwritable_target, extra_args=["-v"])
+    assert without.status == with_doctor.status == 2
+    def error_lines(text: str) -> list[str]:
+        found = re.findall(r"^PermissionError: .*$", text, re.MULTILINE)
+        return [re.sub(r"pip-target-\w+", "pip-target-*", line) for line in found]
+
+    assert error_lines(with_doctor.stderr) == error_lines(without.stderr)
+    assert error_lines(without.stderr)
+    assert "Traceback (most recent call last):" in with_doctor.stderr
+    assert "_handle_target_dir" in with_doctor.stderr
+    assert "pip-doctor explain install-target-not-writable" in with_doctor.stderr
+
+
+def test_handled_oserror_under_verbose_keeps_pip_first_line(bench: Bench):
+    without, with_doctor = bench.both(root_owned_env, extra_args=["-v"])
+    assert with_doctor.status == without.status == 1
+    mine = [line for line in with_doctor.stderr.splitlines() if line.startswith("ERROR:")]
+    pips = [line for line in without.stderr.splitlines() if line.startswith("ERROR:")]
+    assert mine[0] == pips[0] == f"{FIRST_LINE}."
+    assert "pip-doctor explain env-owned-by-other-user" in with_doctor.stderr
+
+
+def test_disabled_output_is_byte_identical(bench: Bench):
+    without, with_doctor = bench.both(root_owned_env, extra_env={"PIP_DOCTOR_DISABLE": "1"})
+    assert without.status == 1
+    assert (with_doctor.status, with_doctor.stdout, with_doctor.stderr) == (
+        without.status, without.stdout, without.stderr)
+    assert with_doctor.report is None
+
+
+@pytest.mark.parametrize("args", [["--version"], ["list"], ["install", "tinypkg"]],
+                         ids=["version", "list", "successful-install"])
+def test_other_commands_untouched(bench: Bench, args: list[str]):
+    @contextlib.contextmanager
+    def own_env(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        yield Situation(pip(venv, *args), {}, venv)
+
+    without, with_doctor = bench.both(own_env)
+    assert with_doctor.status == without.status == 0
+    if args == ["list"]:  # the list names pip-doctor and its dependencies, nothing else differs
+        extra = {"pip-doctor", "attrs", "pluggy", "packaging"}
+        def names(out: str) -> set[str]:
+            return {line.split()[0] for line in out.splitlines()[2:]}
+        assert names(with_doctor.stdout) - names(without.stdout) <= extra
+        assert with_doctor.stderr == without.stderr
+    else:
+        assert with_doctor.stdout == without.stdout
+        assert with_doctor.stderr == without.stderr
+
+
+# ----------------------------------------------------------------- installing pip-doctor
+
+
+def test_start_up_prints_nothing_and_loads_nothing(templates: dict[str, Path], account: Account):
+    python = str(templates["with"] / "bin" / "python")
+    code = "import sys; print(sorted(m for m in sys.modules if 'doctor' in m or 'pip' in m))"
+    done = scenarios.run_as(account, [python, "-c", code])
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert done.stdout.strip() == "['_pip_doctor_boot']"
+
+
+@pytest.mark.parametrize("removed", ["boot", "package"])
+def test_half_removed_install_breaks_nothing(bench: Bench, removed: str):
+    @contextlib.contextmanager
+    def broken(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", None)
+        site = site_packages(venv)
+        if "pip_doctor.pth" in os.listdir(site):
+            if removed == "boot":
+                (site / "_pip_doctor_boot.py").unlink()
+            else:
+                shutil.rmtree(site / "pip_doctor")
+        yield Situation(pip(venv, "install", "tinypkg"), {}, venv)
+
+    without, with_doctor = bench.both(broken)
+    assert (with_doctor.status, with_doctor.stdout, with_doctor.stderr) == (
+        without.status, without.stdout, without.stderr)
+
+    base = bench.shared / "plain"
+    venv = clone(bench.templates["with"], base, None)
+    (site_packages(venv) / "_pip_doctor_boot.py").unlink()
+    done = scenarios.run_as(bench.account, [str(venv / "bin" / "python"), "-c", "pass"])
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_uninstalling_pip_doctor_removes_the_hook(templates: dict[str, Path], shared: Path):
+    venv = clone(templates["with"], shared / "venv", None)
+    site = site_packages(venv)
+    names = ("pip_doctor.pth", "pip_doctor.start", "_pip_doctor_boot.py")
+    assert all((site / name).exists() for name in names)
+    assert (site / "pip_doctor.pth").read_text().count("\n") == 1
+    assert (site / "pip_doctor.start").read_text() == "_pip_doctor_boot:install\n"
+    done = scenarios.run_as(None, pip(venv, "uninstall", "-y", "pip-doctor"))
+    assert done.returncode == 0, done.stderr
+    assert [name for name in names if (site / name).exists()] == []
+    assert not (site / "pip_doctor").exists()
