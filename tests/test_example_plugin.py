@@ -40,8 +40,9 @@ class Setup:
     acme_wheel: Path
 
 
-@pytest.fixture(scope="module")
-def setup(wheelhouse: Path) -> Iterator[Setup]:
+@pytest.fixture(scope="module", params=[None, "26.3"], ids=["bundled-pip", "pip-26.3"])
+def setup(request: pytest.FixtureRequest, wheelhouse: Path) -> Iterator[Setup]:
+    """The venv with pip-doctor and the plugin; also on pip 26.3, which blocks late imports."""
     base = scenarios.shared_dir("pd-acme-")
     try:
         wheels = base / "wheels"
@@ -55,7 +56,7 @@ def setup(wheelhouse: Path) -> Iterator[Setup]:
         acme_wheel.chmod(0o644)
         venv = base / "net" / "build-7.acme.internal" / "venv"
         venv.parent.mkdir(parents=True)
-        scenarios.make_venv(venv, with_pip_doctor=True)
+        scenarios.make_venv(venv, pip_version=request.param, with_pip_doctor=True)
         subprocess.run(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
              "--no-deps", str(acme_wheel)],
@@ -190,6 +191,19 @@ def test_a_broken_rules_file_leaves_pip_and_the_built_ins_alone(setup, account):
     assert run.ids()[0] == BUILTIN_OWNER_ADVICE
     (problem,) = run.report["problems"]
     assert problem["message"].startswith(f"{broken}:7: not valid TOML")
+
+
+def test_identity_redaction_for_reports_that_leave_the_machine(setup, account):
+    run = _pip_install(setup, account, "identity",
+                       PIP_DOCTOR_PLUGINS="pip_doctor.redact_identity")
+    assert run.status == 1
+    values = json.dumps(run.report["diagnoses"]) + json.dumps(run.report["environment"])
+    assert account.name not in values
+    assert account.home not in values
+    assert account.name not in run.diagnosis
+    assert run.report["environment"]["account"]["name"] == "<user>"
+    assert run.report["environment"]["account"]["home"] == "~"
+    assert "you are <user>" in run.diagnosis
 
 
 def test_plugins_json_lists_what_is_installed(setup, account):
