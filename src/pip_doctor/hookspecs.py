@@ -27,6 +27,15 @@ or name the module in ``PIP_DOCTOR_PLUGINS=acme_pip_doctor.plugin`` for a
 single run. ``examples/acme-pip-doctor/`` in pip-doctor's source is a complete
 plugin with tests.
 
+Without Python
+--------------
+Probes of a mount, file or environment variable, rules, suppressions of
+built-in ids and redactions can also be written as TOML, in
+``/etc/pip-doctor/rules.toml``, ``{sys.prefix}/etc/pip-doctor/rules.toml`` or
+files named in ``PIP_DOCTOR_RULES``; the format is described in
+``pip_doctor._declarative`` and ``examples/rules/acme-rules.toml`` does what
+the example plugin does.
+
 Rules of the road
 -----------------
 - Namespace your ids: ``acme/...`` for probes, rules and diagnosis ids. The
