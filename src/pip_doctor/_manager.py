@@ -107,7 +107,8 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.blocked: frozenset[str] = frozenset(_env_list("PIP_DOCTOR_BLOCK", self.environ))
-        self.infos: list[PluginInfo] = []
+        self._infos: list[PluginInfo] = []
+        self._distributions_found = False
         self.load_problems: list[Problem] = []
         self._builtin_names: set[str] = set()
         self._probes: list[Contribution] = []
@@ -123,7 +124,7 @@ class PluginManager(pluggy.PluginManager):
         if not _env_flag("PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD", self.environ):
             self._load_entry_points()
         for module in _env_list("PIP_DOCTOR_PLUGINS", self.environ):
-            self._load_module(module, module, "env", *_distribution_of(module))
+            self._load_module(module, module, "env")
         self._collect()
 
     def _load_module(
@@ -144,7 +145,7 @@ class PluginManager(pluggy.PluginManager):
             version=version,
         )
         if name in self.blocked or module_name in self.blocked:
-            self.infos.append(attrs.evolve(base, status="blocked"))
+            self._infos.append(attrs.evolve(base, status="blocked"))
             return
         if self.has_plugin(name):
             return
@@ -157,12 +158,12 @@ class PluginManager(pluggy.PluginManager):
             if isinstance(error, KeyboardInterrupt):
                 raise
             message = f"could not be loaded: {_timebox.describe(error)}"
-            self.infos.append(attrs.evolve(base, status="failed", error=message))
+            self._infos.append(attrs.evolve(base, status="failed", error=message))
             self.load_problems.append(Problem(source=name, message=message))
             return
         if origin == "builtin":
             self._builtin_names.add(name)
-        self.infos.append(base)
+        self._infos.append(base)
 
     def _load_entry_points(self) -> None:
         try:
@@ -225,7 +226,7 @@ class PluginManager(pluggy.PluginManager):
             return tuple(c.item.id for c in contributions if c.source == name)
 
         updated = []
-        for info in self.infos:
+        for info in self._infos:
             if info.status == "loaded":
                 probes, rules = ids(self._probes, info.name), ids(self._rules, info.name)
                 info = attrs.evolve(
@@ -236,9 +237,22 @@ class PluginManager(pluggy.PluginManager):
                     blocked_ids=tuple(i for i in (*probes, *rules) if i in self.blocked),
                 )
             updated.append(info)
-        self.infos = updated
+        self._infos = updated
 
     # ----------------------------------------------------------------- getters
+
+    @property
+    def infos(self) -> list[PluginInfo]:
+        """What ``pip-doctor plugins`` shows, one entry per plugin, in load order.
+
+        The distribution of a ``PIP_DOCTOR_PLUGINS`` module is looked up here,
+        on first use, not while pip runs: it means reading every installed
+        distribution's file list.
+        """
+        if not self._distributions_found:
+            self._distributions_found = True
+            self._infos = [_with_distribution(info) for info in self._infos]
+        return list(self._infos)
 
     def each_impl(self, hook_name: str) -> Iterator[tuple[str, Any]]:
         """(plugin name, function) for every implementation, built-ins first."""
@@ -273,6 +287,13 @@ def _listed(func: Any) -> list[Any]:
 def _call_impl(impl: Any, **kwargs: Any) -> Any:
     """Call a hook function with the arguments it declares (pluggy's rule)."""
     return impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
+
+
+def _with_distribution(info: PluginInfo) -> PluginInfo:
+    if info.origin != "env" or info.distribution is not None:
+        return info
+    distribution, version = _distribution_of(info.module)
+    return attrs.evolve(info, distribution=distribution, version=version)
 
 
 def _distribution_of(module_name: str) -> tuple[Optional[str], Optional[str]]:
