@@ -55,6 +55,8 @@ def _distribution(site: Path, name: str, version: str, entry_points: dict[str, s
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
     lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
     (info / "entry_points.txt").write_text(f"[pip_doctor]\n{lines}")
+    modules = "".join(f"{value.partition(':')[0]}.py,,\n" for value in entry_points.values())
+    (info / "RECORD").write_text(f"{modules}{info.name}/METADATA,,\n")
 
 
 @pytest.fixture
@@ -123,6 +125,15 @@ def test_plugins_named_in_the_environment_and_their_distribution(site, monkeypat
     identity = infos["pip_doctor.redact_identity"]
     assert (identity.status, identity.distribution, identity.version) == (
         "loaded", "pip-doctor", __version__)
+
+
+def test_a_named_module_from_an_installed_distribution_says_which(site, monkeypatch):
+    _module(site, "pd_env_dist", GOOD_PLUGIN)
+    _distribution(site, "env-dist", "3.1", {"unused": "pd_env_dist"})
+    manager = _load(monkeypatch, PIP_DOCTOR_PLUGINS="pd_env_dist",
+                    PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD="1")
+    info = _infos(manager)["pd_env_dist"]
+    assert (info.origin, info.distribution, info.version) == ("env", "env-dist", "3.1")
 
 
 def test_one_module_named_twice_is_registered_once(site, monkeypatch):
