@@ -39,9 +39,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     ):
         return None
     env_root = text_fact(situation, "path", "environment_root")
-    if env_root is not None and not _fixes.is_within(env_root, root) and not _fixes.is_within(
-        root, env_root
-    ):
+    if env_root is None:
+        if situation.fact("path", "source") != "scheme":
+            return None  # the failing path lies in no environment, let alone this one
+    elif not _fixes.is_within(env_root, root) and not _fixes.is_within(root, env_root):
         return None
     owner = situation.fact("path", "owner_uid")
     me = euid(situation)
