@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -260,3 +261,36 @@ def test_a_missing_rules_file_is_a_problem_and_nothing_else(tmp_path, monkeypatc
     assert [p.message for p in report.problems] == [
         f"{tmp_path / 'nope.toml'}: no such file (from PIP_DOCTOR_RULES)"
     ]
+
+
+PYTHON_39 = "/root/.pyenv/versions/3.9.18/bin/python"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not os.path.exists(PYTHON_39), reason="needs a Python 3.9 (pyenv)")
+def test_python_39_reads_rules_with_pips_vendored_tomli(wheelhouse, shared):
+    """Before 3.11 there is no tomllib: pip's own tomli reads the files, same answers."""
+    scenarios.ensure_wheel(wheelhouse, "pluggy==1.6.0", "pluggy-1.6.0-*.whl")  # 1.7: 3.10+
+    venv = scenarios.make_venv(shared / "venv39", python=PYTHON_39, with_pip_doctor=True)
+    broken = shared / "broken.toml"
+    broken.write_text('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nerrno = "EACCESS"\n')
+    unparsable = shared / "unparsable.toml"
+    unparsable.write_text('[[rule]]\nid = "t/y"\ntitle = "unterminated\n')
+    script = (
+        "import json, pip_doctor\n"
+        "r = pip_doctor.diagnose(PermissionError(13, 'Permission denied', '/nowhere/x'))\n"
+        "print(json.dumps([[d['id'] for d in r.to_dict()['diagnoses']],"
+        " [p['message'] for p in r.to_dict()['problems']]]))\n"
+    )
+    result = scenarios.run_as(
+        None, [str(venv / "bin" / "python"), "-c", script],
+        env={"PIP_DOCTOR_RULES": os.pathsep.join([str(EXAMPLE), str(broken), str(unparsable)]),
+             "PIP_DOCTOR_BLOCK": "acme-rules/home-on-nfs"},
+    )
+    assert result.returncode == 0, result.stderr
+    ids, problems = json.loads(result.stdout)
+    assert problems[0] == (f"{broken}:5: key 'rule.match.errno': 'EACCESS' is not an errno "
+                           "name (like 'EACCES'); rule 't/x' skipped")
+    assert problems[1].startswith(f"{unparsable}:3: not valid TOML: ")
+    assert len(problems) == 2
+    assert "acme-rules/shared-env" not in ids  # root writes everywhere: no match, no error
