@@ -102,6 +102,24 @@ def time_warm(failing: Path, runs: int) -> tuple[list[float], dict[str, object]]
     return times, dict(report.facts.to_dict().get("foreign_files", {}))
 
 
+def time_probes(failing: Path, runs: int) -> dict[str, list[float]]:
+    """Each built-in probe on its own, in order, as the engine runs them."""
+    from pip_doctor._model import ErrorInfo, InstallContext, Situation
+    from pip_doctor._probes import BUILTIN_PROBES
+
+    error = ErrorInfo.from_exception(PermissionError(13, "Permission denied", str(failing)))
+    times: dict[str, list[float]] = {probe.id: [] for probe in BUILTIN_PROBES}
+    for _ in range(runs):
+        situation = Situation(error=error, context=InstallContext())
+        for probe in BUILTIN_PROBES:
+            start = time.perf_counter()
+            values = probe.run(situation)
+            times[probe.id].append(time.perf_counter() - start)
+            situation = Situation(error=error, context=situation.context,
+                                  facts=situation.facts.with_section(probe.id, values))
+    return times
+
+
 def time_imports(runs: int) -> tuple[list[float], list[float]]:
     """Wall time of fresh interpreters: ``pass`` and ``import pip_doctor``, interleaved."""
     bare: list[float] = []
@@ -133,6 +151,7 @@ def main() -> None:
         built = time.perf_counter() - start
         cold_imports, cold, cold_last = time_cold(failing, args.runs)
         warm, warm_scan = time_warm(failing, args.runs)
+        probes = time_probes(failing, args.runs)
         bare, imported = time_imports(args.imports)
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -142,6 +161,8 @@ def main() -> None:
     print(f"{'':<44}{'median':>8}{'p95':>8}{'runs':>6}   (milliseconds)")
     print(row("diagnose, cold (first call in a process)", cold))
     print(row("diagnose, warm (same process)", warm))
+    for probe_id, values in probes.items():
+        print(row(f"  probe {probe_id}", values))
     print(row("import pip_doctor, in-process", cold_imports))
     print(row("python -c pass", bare))
     print(row("python -c 'import pip_doctor'", imported))
