@@ -261,6 +261,12 @@ def ensure_wheel(house: Path, spec: str, pattern: str) -> Path:
     return found[0]
 
 
+def site_packages(venv: Path) -> Path:
+    """The site-packages directory of the venv at ``venv``."""
+    (found,) = venv.glob("lib/python3*/site-packages")
+    return found
+
+
 def make_venv(
     path: Path,
     *,
