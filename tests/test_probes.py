@@ -122,11 +122,6 @@ def plain_venv(path: Path, owner: Optional[scenarios.Account] = None) -> Path:
     return path
 
 
-def site_packages(venv: Path) -> Path:
-    (found,) = venv.glob("lib/python3*/site-packages")
-    return found
-
-
 # --------------------------------------------------------- shape and order
 
 
@@ -385,7 +380,7 @@ def test_cwd_that_vanished(tmp_path, monkeypatch):
 
 def test_root_owned_file_in_the_accounts_venv(account, library, shared):
     venv = plain_venv(shared / "venv", owner=account)
-    package = site_packages(venv) / "pkg"
+    package = scenarios.site_packages(venv) / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")  # made by root: an earlier "sudo pip"
     os.chown(package.parent, account.uid, account.gid)
@@ -408,7 +403,7 @@ def test_root_owned_file_in_the_accounts_venv(account, library, shared):
 def test_foreign_scan_is_skipped_when_the_environment_is_not_the_accounts(
         account, library, shared):
     venv = plain_venv(shared / "rootvenv")
-    facts = probe_as(account, library, str(site_packages(venv) / "x"),
+    facts = probe_as(account, library, str(scenarios.site_packages(venv) / "x"),
                      python=str(venv / "bin" / "python"))["environment"]
     found = facts["foreign_files"]
     assert (found["root"], found["root_owner_name"]) == (str(venv), "root")
@@ -499,7 +494,8 @@ def test_system_python_for_the_account(account, library, shared):
 def test_active_venv_for_the_account(account, library, shared):
     venv = plain_venv(shared / "active", owner=account)
     facts = probe_as(
-        account, library, str(site_packages(venv) / "x"), python=str(venv / "bin" / "python"),
+        account, library, str(scenarios.site_packages(venv) / "x"),
+        python=str(venv / "bin" / "python"),
         env={"VIRTUAL_ENV": str(venv), "PATH": f"{venv}/bin:/usr/bin:/bin"},
     )["environment"]
     environment = facts["environment"]

@@ -50,7 +50,7 @@ def sudo_installed(account, shared, wheelhouse) -> Setup:
     for name in (wheels, *wheels.iterdir()):
         name.chmod(0o755 if name.is_dir() else 0o644)
     venv = scenarios.make_venv(shared / "venv", owner=account, with_pip_doctor=True)
-    (site,) = venv.glob("lib/python3*/site-packages")
+    site = scenarios.site_packages(venv)
     setup = Setup(venv, site, wheels, shared / "report.json")
     first = _install(setup, None, "pd-probed==1.0")  # root: the earlier "sudo pip"
     assert first.returncode == 0, first.stderr
