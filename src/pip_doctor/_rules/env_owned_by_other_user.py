@@ -59,6 +59,8 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if not isinstance(uid, int) or uid == me:
         return None
     confidence = strength if situation.fact("path", "writable") is False else downgrade(strength)
+    if text_fact(situation, "environment", "mismatch"):
+        confidence = downgrade(confidence)  # pip runs in another environment than meant
     evidence = [error_line(situation), owned_line(root, uid, name, situation)]
     place = failing_place_line(situation)
     if place and text_fact(situation, "path", "nearest_existing") != root:

@@ -77,6 +77,8 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if not failing_foreign and not scan:
         return None
     confidence: Confidence = strength if failing_foreign else downgrade(strength)
+    if text_fact(situation, "environment", "mismatch"):
+        confidence = downgrade(confidence)  # pip runs in another environment than meant
     evidence = [
         error_line(situation),
         f"{code(root)} is owned by you ({who(me, situation.fact('account', 'name'))})",
