@@ -15,9 +15,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, TextIO
+
+if TYPE_CHECKING:
+    from pip_doctor._explain import Explanation
 
 PROG = "pip-doctor"
 
@@ -304,17 +307,18 @@ def _explain(parsed: argparse.Namespace) -> int:
     return OK
 
 
-def _cause_list(causes: Any) -> str:
-    rows = [(str(cause_id), _title_of(causes[cause_id])) for cause_id in causes]
-    width = max((len(cause_id) for cause_id, _ in rows), default=0) + 2
-    lines = [f"  {cause_id.ljust(width)}{title}".rstrip() for cause_id, title in rows]
+def _cause_list(causes: Mapping[str, Explanation]) -> str:
+    """One line per cause: its id and title, ids aligned."""
+    import textwrap
+
+    width = max((len(cause_id) for cause_id in causes), default=0) + 2
+    lines = [
+        line
+        for cause_id, cause in causes.items()
+        for line in textwrap.wrap(cause.title, 80, initial_indent=f"  {cause_id.ljust(width)}",
+                                  subsequent_indent=" " * (width + 4))
+    ]
     return "\n".join(lines) + "\n"
-
-
-def _title_of(cause: Any) -> str:
-    if isinstance(cause, str):
-        return cause.strip().splitlines()[0] if cause.strip() else ""
-    return str(getattr(cause, "title", "") or "")
 
 
 # ---------------------------------------------------------------- plugins
