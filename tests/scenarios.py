@@ -208,17 +208,26 @@ def make_wheel(
 
 
 def pip_doctor_wheel(directory: Path) -> Path:
-    """Build pip-doctor's own wheel from this checkout into ``directory``."""
+    """Build pip-doctor's own wheel from this checkout into ``directory``.
+
+    The wheel is built in a private directory and moved into place in one
+    step, so test runs sharing ``directory`` (tox envs in parallel) never see
+    a half-written or missing wheel.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("pip_doctor-*.whl"):
-        old.unlink()
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(directory), str(ROOT)],
-        check=True, capture_output=True,
-    )
-    (wheel,) = directory.glob("pip_doctor-*.whl")
-    wheel.chmod(0o644)
+    build_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+             "-w", str(build_dir), str(ROOT)],
+            check=True, capture_output=True,
+        )
+        (built,) = build_dir.glob("pip_doctor-*.whl")
+        built.chmod(0o644)
+        wheel = directory / built.name
+        os.replace(built, wheel)
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
     return wheel
 
 
