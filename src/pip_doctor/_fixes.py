@@ -195,6 +195,23 @@ def chown(situation: Situation, path: str, *, sudo: bool) -> Optional[Fix]:
     )
 
 
+def reclaim(situation: Situation, path: str) -> Optional[Fix]:
+    """``chown -R`` of ``path`` back to the account, through ``sudo`` unless it is root."""
+    return chown(situation, path, sudo=situation.fact("account", "is_root") is not True)
+
+
+def reclaim_or_new_venv(situation: Situation, root: str, *, take_back: bool) -> list[Fix]:
+    """For an environment the account cannot write: give ``root`` back to it
+    (when ``take_back``), else or also, a virtual environment of its own.
+    """
+    fixes: list[Fix] = []
+    chown_fix = reclaim(situation, root) if take_back else None
+    if chown_fix is not None:
+        fixes.append(chown_fix)
+    fixes.append(new_venv(situation, avoid=[root]))
+    return fixes
+
+
 __all__ = [
     "PLACEHOLDER",
     "WARN_BREAK_SYSTEM_PACKAGES",
@@ -207,6 +224,8 @@ __all__ = [
     "new_venv",
     "pip_install",
     "python_of",
+    "reclaim",
+    "reclaim_or_new_venv",
     "requirements",
     "user_install",
     "user_install_allowed",

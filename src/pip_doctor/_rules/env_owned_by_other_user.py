@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from pip_doctor import _fixes, _links
-from pip_doctor._model import Diagnosis, Fix, Rule, Situation
+from pip_doctor._model import Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
     ancestor,
     code,
@@ -65,12 +65,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     place = failing_place_line(situation)
     if place and text_fact(situation, "path", "nearest_existing") != root:
         evidence.append(place)
-    fixes: list[Fix] = []
-    if should_own(situation, root):
-        chown = _fixes.chown(situation, root, sudo=situation.fact("account", "is_root") is not True)
-        if chown is not None:
-            fixes.append(chown)
-    fixes.append(_fixes.new_venv(situation, avoid=[root]))
+    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=should_own(situation, root))
     return Diagnosis(
         id=ID,
         title=f"The environment {code(root)} belongs to {who(uid, name)}, not to you",

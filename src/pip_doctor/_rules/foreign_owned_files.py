@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from pip_doctor import _fixes, _links
-from pip_doctor._model import Confidence, Diagnosis, Fix, Rule, Situation
+from pip_doctor._model import Confidence, Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
     ancestor,
     code,
@@ -87,11 +87,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if failing_foreign and place:
         evidence.append(place)
     evidence += scan
-    fixes: list[Fix] = []
-    chown = _fixes.chown(situation, root, sudo=situation.fact("account", "is_root") is not True)
-    if chown is not None:
-        fixes.append(chown)
-    fixes.append(_fixes.new_venv(situation, avoid=[root]))
+    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=True)
     return Diagnosis(
         id=ID,
         title=f"Files inside your environment {code(root)} belong to another account",

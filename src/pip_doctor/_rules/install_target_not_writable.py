@@ -62,8 +62,7 @@ def _other_target(situation: Situation, measured: str) -> str:
 def _fixes_for(situation: Situation, flag: str, measured: str) -> list[Fix]:
     fixes: list[Fix] = []
     if flag != "--root" and should_own(situation, measured):
-        chown = _fixes.chown(situation, measured,
-                             sudo=situation.fact("account", "is_root") is not True)
+        chown = _fixes.reclaim(situation, measured)
         if chown is not None:
             fixes.append(chown)
     if flag == "--target":
