@@ -161,20 +161,14 @@ def test_fix_without_the_users_shell_says_which_shell_it_shows(root_owned):
 def test_text_fits_80_columns_and_commands_and_links_stay_whole(root_owned):
     report = with_causes(real_report(root_owned), root_owned.parent)
     text = render_text(report, shell="posix")
-    too_long = [line for line in text.splitlines() if len(line) > 80]
-    assert too_long, "the test needs a command longer than the width"
-    for line in too_long:
-        # only commands (indented 8), links and single unbreakable words
-        assert line.startswith(("        ", "Link: ")) or " " not in line.strip()
+    assert any(len(line) > 80 for line in text.splitlines()), "needs a command that long"
+    assert_fits(text)
     assert f"sudo chown -R alice: {LONG_COMMAND_WORD}" in text
 
 
 def test_narrow_width_wraps_prose_not_commands(root_owned):
     report = with_causes(real_report(root_owned), root_owned.parent)
-    text = render_text(report, shell="posix", width=50)
-    for line in text.splitlines():
-        if len(line) > 50:
-            assert line.startswith(("        ", "Link: ")) or len(line.split()) <= 2, line
+    assert_fits(render_text(report, shell="posix", width=50), 50)
 
 
 def test_same_report_renders_the_same_text_twice_without_timestamps(root_owned):
@@ -425,3 +419,44 @@ def test_json_of_a_readonly_mount_names_the_mount(tmp_path):
     assert data["environment"]["path"]["readonly_mount"] is True
     assert data["environment"]["path"]["mount_point"] == str(place)
     assert "\n" not in report.to_json(indent=None).rstrip("\n")
+
+
+# ------------------------------------------------- real causes, real rules
+
+
+def assert_fits(text: str, width: int = 80) -> None:
+    """Every line fits, except commands, links and words that cannot be broken."""
+    for line in text.splitlines():
+        if len(line) > width:
+            assert line.startswith(("        ", "Link: ")) or " " not in line.strip(), line
+
+
+def test_a_read_only_mount_renders_its_cause_with_fixes_and_pointer(tmp_path):
+    place = tmp_path / "ro env"
+    place.mkdir()
+    with scenarios.readonly_bind_mount(place):
+        report = pip_doctor.diagnose(OSError(errno.EROFS, "Read-only file system",
+                                             str(place / "pkg")))
+    assert report.best is not None
+    assert report.best.id == "read-only-filesystem"
+    text = render_text(report, shell="posix")
+    assert_fits(text)
+    assert str(place) in " ".join(text.split())
+    assert "pip-doctor explain read-only-filesystem" in text
+    assert text.count("\nhint: ") == len(report.best.fixes)
+    assert text.count("\nLink: ") >= len(report.best.links)
+
+
+def test_a_full_filesystem_renders_its_cause_with_the_space_measured(tmp_path):
+    place = tmp_path / "tiny"
+    with scenarios.tiny_tmpfs(place):
+        scenarios.fill_filesystem(place)
+        report = pip_doctor.diagnose(OSError(errno.ENOSPC, "No space left on device",
+                                             str(place / "pkg" / "big.bin")))
+        text = render_text(report, shell="fish")
+    assert report.best is not None
+    assert report.best.id == "disk-full"
+    assert_fits(text)
+    assert "pip-doctor explain disk-full" in text
+    evidence = "\n".join(report.best.evidence)
+    assert str(place) in evidence
