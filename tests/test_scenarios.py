@@ -273,7 +273,7 @@ def test_root_owned_package_in_users_venv(
     assert best["id"] == "foreign-owned-files", best
     assert best["confidence"] == "high"
     text = evidence_text(best)
-    assert f"`{venv}` is owned by you ({account.name} (uid {account.uid}))" in text
+    assert f"`{venv}` is owned by you, {account.name} (uid {account.uid})" in text
     site = f"{venv}/lib/python3.11/site-packages"
     assert f"`{site}/pdt_pkg` is owned by root (uid 0)" in text
     chown = first_fix(best, "review")

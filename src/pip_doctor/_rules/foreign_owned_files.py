@@ -33,7 +33,8 @@ def _root_and_owner(situation: Situation) -> tuple[Optional[str], Any]:
     return root, entry.get("owner_uid") if entry is not None else None
 
 
-def _scan_lines(situation: Situation, root: str) -> list[str]:
+def _scan_lines(situation: Situation, root: str, shown: Optional[str]) -> list[str]:
+    """What the ownership scan found; ``shown`` is a path already quoted."""
     count = situation.fact("foreign_files", "count")
     if not isinstance(count, int) or count <= 0:
         return []
@@ -45,7 +46,7 @@ def _scan_lines(situation: Situation, root: str) -> list[str]:
     lines = [f"{count} entries in {code(root)} belong to other accounts"
              + (f" ({', '.join(owners)})" if owners else "")]
     for example in list(situation.fact("foreign_files", "examples") or ())[:3]:
-        if isinstance(example, Mapping):
+        if isinstance(example, Mapping) and example.get("path") != shown:
             lines.append(
                 f"for example {code(example.get('path'))} is owned by "
                 f"{who(example.get('owner_uid'), example.get('owner_name'))}"
@@ -73,7 +74,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     failing_foreign = (
         isinstance(failing_owner, int) and failing_owner != me and _fixes.is_within(nearest, root)
     )
-    scan = _scan_lines(situation, root)
+    scan = _scan_lines(situation, root, nearest if failing_foreign else None)
     if not failing_foreign and not scan:
         return None
     confidence: Confidence = strength if failing_foreign else downgrade(strength)
@@ -81,7 +82,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         confidence = downgrade(confidence)  # pip runs in another environment than meant
     evidence = [
         error_line(situation),
-        f"{code(root)} is owned by you ({who(me, situation.fact('account', 'name'))})",
+        f"{code(root)} is owned by you, {who(me, situation.fact('account', 'name'))}",
     ]
     place = failing_place_line(situation)
     if failing_foreign and place:
