@@ -103,6 +103,22 @@ def test_bad_arguments_exit_2_with_a_reason(args, complaint):
     assert complaint in result.stderr
 
 
+def test_json_is_utf8_and_text_is_escaped_when_stdout_cannot_encode(tmp_path):
+    place = tmp_path / "café ☕"
+    place.mkdir()
+    args = ("diagnose", "--errno", "EACCES", "--filename", str(place / "x"))
+    env = {"PYTHONIOENCODING": "ascii"}
+    full_env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, **env}
+    raw = subprocess.run([sys.executable, "-m", "pip_doctor", *args, "--format", "json"],
+                         env=full_env, capture_output=True, check=False)
+    assert raw.returncode == 0, raw.stderr
+    assert json.loads(raw.stdout.decode("utf-8"))["error"]["filename"] == str(place / "x")
+    text = run_module(*args, env=env)
+    assert text.returncode == 0, text.stderr
+    assert "caf\\xe9 \\u2615" in text.stdout
+    assert "×" not in text.stdout
+
+
 # ---------------------------------------------------------------- explain
 
 
@@ -361,6 +377,13 @@ def test_check_finds_leftovers_and_shows_how_to_remove_them(account, venv):
     assert result.returncode == 1
     assert "~ldpkg" in result.stdout
     assert f"rm -rf -- '{stash}'" in result.stdout
+
+
+def test_check_with_user_in_a_venv_says_pip_will_refuse(account, venv):
+    code, data = check_json(account, venv, "--user")
+    assert code == 1
+    assert data["options"]["user"] is True
+    assert "user-not-allowed" in {f["kind"] for f in data["findings"]}
 
 
 def test_check_of_a_root_owned_target_as_the_account(account, venv, place):

@@ -218,9 +218,18 @@ def _text_options(parsed: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+def _write(text: str, *, utf8: bool = False) -> None:
+    """Write ``text`` to stdout: as UTF-8 when ``utf8`` (JSON), else in stdout's
+    encoding, with what it cannot encode shown as escapes instead of failing."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+    else:
+        stream.flush()
+        encoding = "utf-8" if utf8 else (stream.encoding or "utf-8")
+        buffer.write(text.encode(encoding, "backslashreplace"))
+    stream.flush()
 
 
 # ------------------------------------------------------------------ check
@@ -234,7 +243,7 @@ def _check(parsed: argparse.Namespace) -> int:
     with progress("checking where pip would install"):
         result = preflight(_options(parsed), verbose=parsed.verbose)
     if parsed.format == "json":
-        _write(render_json_data(result.to_dict()))
+        _write(render_json_data(result.to_dict()), utf8=True)
     else:
         _write(render_preflight(result, **text_options))
     return OK if result.clear else PROBLEMS
@@ -282,7 +291,7 @@ def _diagnose(parsed: argparse.Namespace) -> int:
     with progress("diagnosing"):
         report = diagnose(_error_from(parsed), context=context)
     if parsed.format == "json":
-        _write(report.to_json())
+        _write(report.to_json(), utf8=True)
     else:
         _write(render_text(report, **text_options))
     return OK
@@ -332,7 +341,7 @@ def _plugins(parsed: argparse.Namespace) -> int:
     infos = [info.to_dict() for info in manager.infos]
     problems = [problem.to_dict() for problem in manager.load_problems]
     if parsed.json:
-        _write(render_json_data({"plugins": infos, "problems": problems}))
+        _write(render_json_data({"plugins": infos, "problems": problems}), utf8=True)
         return OK
     _write(_plugins_text(infos, problems))
     return OK

@@ -140,6 +140,12 @@ def findings(report: Report) -> Iterator[Finding]:
     yield from _destination_findings(report)
     yield from _foreign_findings(facts.get_fact, bool(facts.get_fact("account", "is_root")))
     yield from _leftover_findings(facts.get_fact)
+    if report.context.options.user and facts.get_fact("user_site", "allowed") is False:
+        yield Finding(
+            "user-not-allowed", "problem",
+            "pip will refuse --user here: this virtual environment does not see the "
+            "per-user site-packages. Install without --user.",
+        )
     mismatch = facts.get_fact("environment", "mismatch")
     if mismatch:
         yield Finding("wrong-environment", "problem", f"Wrong environment: {mismatch}.")
