@@ -23,8 +23,8 @@ The format (every id namespaced, ``acme/...``)::
 
     [[probe]]                  # facts without code; one of mount/file/env
     id = "acme/home-fs"
-    mount = "~"                # -> path, mount_point, fs_type, options,
-                               #    readonly, network (NFS, CIFS, ...)
+    mount = "~"                # -> path, mount_point, fs_type, readonly,
+                               #    network (NFS, CIFS, sshfs, ...)
     # file = "/etc/acme-release"   -> path, exists, text (first 4 KiB)
     # env = "ACME_ENV"             -> name, set, value
 
@@ -81,7 +81,7 @@ from typing import Any, Callable, Optional, TypeVar, Union
 import attrs
 import pluggy
 
-from pip_doctor import _redact
+from pip_doctor import _manager, _redact
 from pip_doctor._model import (
     CONFIDENCES,
     SAFETIES,
@@ -96,6 +96,7 @@ from pip_doctor._model import (
     Rule,
     Situation,
 )
+from pip_doctor._probes import _fs
 from pip_doctor._shells import shell_commands
 from pip_doctor.hookspecs import PROJECT_NAME
 
@@ -402,37 +403,19 @@ def _read_file(path: str) -> dict[str, Any]:
     return {"path": path, "exists": True, "text": data.decode("utf-8", "replace").strip()}
 
 
-def _unescape_mount_field(text: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
-
-
-def mount_of(path: str, table: str = "/proc/self/mounts") -> dict[str, Any]:
-    """The mount that ``path`` lies on, from the kernel's mount table."""
+def mount_of(path: str) -> dict[str, Any]:
+    """The mount that ``path`` lies on (the built-in probes' reading of the mount table)."""
     real = os.path.realpath(path)
-    best: Optional[list[str]] = None
-    try:
-        with open(table, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                fields = line.split()
-                if len(fields) < 4:
-                    continue
-                point = _unescape_mount_field(fields[1])
-                inside = real == point or real.startswith(point.rstrip("/") + "/")
-                if inside and (best is None or len(point) >= len(best[1])):
-                    best = [fields[0], point, fields[2], fields[3]]
-    except OSError:
-        best = None
-    if best is None:
-        return {"path": real, "mount_point": None, "fs_type": None, "options": None,
-                "readonly": None, "network": None}
-    options = best[3].split(",")
+    mount = _fs.mount_of(real)
+    if mount is None:
+        return {"path": real, "mount_point": None, "fs_type": None, "readonly": None,
+                "network": None}
     return {
         "path": real,
-        "mount_point": best[1],
-        "fs_type": best[2],
-        "options": best[3],
-        "readonly": "ro" in options,
-        "network": best[2] in NETWORK_FILESYSTEMS,
+        "mount_point": mount.point,
+        "fs_type": mount.fs_type,
+        "readonly": mount.readonly,
+        "network": mount.fs_type in NETWORK_FILESYSTEMS,
     }
 
 
@@ -828,11 +811,6 @@ def active() -> Ruleset:
     return _active
 
 
-def _blocked() -> frozenset[str]:
-    raw = os.environ.get("PIP_DOCTOR_BLOCK", "")
-    return frozenset(part.strip() for part in raw.split(",") if part.strip())
-
-
 @hookimpl
 def pip_doctor_probes() -> list[Probe]:
     """Read the rules files (plugin load time) and return their probes."""
@@ -850,7 +828,7 @@ def pip_doctor_rules() -> list[Union[Rule, Problem]]:
 @hookimpl
 def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
     """Hide the built-in diagnoses that a matching rule suppresses."""
-    blocked = _blocked()
+    blocked = frozenset(_manager._env_list("PIP_DOCTOR_BLOCK", os.environ))
     situation = Situation(error=report.error, context=report.context, facts=report.facts)
     hidden: list[str] = []
     for rule in _active.rules:
