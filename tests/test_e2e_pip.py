@@ -113,11 +113,6 @@ def clone(template: Path, path: Path, owner: Optional[Account]) -> Path:
     return path
 
 
-def site_packages(venv: Path) -> Path:
-    (found,) = venv.glob("lib/python3*/site-packages")
-    return found
-
-
 class Bench:
     """Runs a scenario with and without pip-doctor, at the same path, as ``account``."""
 
@@ -253,7 +248,7 @@ def wrong_environment(base: Path, template: Path, bench: Bench) -> Iterator[Situ
 @contextlib.contextmanager
 def read_only_mount(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
     venv = clone(template, base / "venv", bench.account)
-    with scenarios.readonly_bind_mount(site_packages(venv)):
+    with scenarios.readonly_bind_mount(scenarios.site_packages(venv)):
         yield Situation(pip(venv, "install", "tinypkg"), {}, venv)
 
 
@@ -274,14 +269,7 @@ INSTALL_CASES = [
     pytest.param(with_root_package(["install", "acme-extra"]), "foreign-owned-files",
                  id="root-owned-namespace-install"),
     pytest.param(unwritable_target, "install-target-not-writable", id="unwritable-target"),
-    pytest.param(
-        wrong_environment, "wrong-environment", id="wrong-environment",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="both causes are measured at high confidence here and the built-in "
-            "rule order puts env-owned-by-other-user before wrong-environment",
-        ),
-    ),
+    pytest.param(wrong_environment, "wrong-environment", id="wrong-environment"),
     pytest.param(read_only_mount, "read-only-filesystem", id="read-only-mount"),
     pytest.param(full_disk, "disk-full", id="full-disk"),
 ]
@@ -399,7 +387,7 @@ def test_half_removed_install_breaks_nothing(bench: Bench, removed: str):
     @contextlib.contextmanager
     def broken(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
         venv = clone(template, base / "venv", None)
-        site = site_packages(venv)
+        site = scenarios.site_packages(venv)
         if "pip_doctor.pth" in os.listdir(site):
             if removed == "boot":
                 (site / "_pip_doctor_boot.py").unlink()
@@ -413,14 +401,14 @@ def test_half_removed_install_breaks_nothing(bench: Bench, removed: str):
 
     base = bench.shared / "plain"
     venv = clone(bench.templates["with"], base, None)
-    (site_packages(venv) / "_pip_doctor_boot.py").unlink()
+    (scenarios.site_packages(venv) / "_pip_doctor_boot.py").unlink()
     done = scenarios.run_as(bench.account, [str(venv / "bin" / "python"), "-c", "pass"])
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 def test_uninstalling_pip_doctor_removes_the_hook(templates: dict[str, Path], shared: Path):
     venv = clone(templates["with"], shared / "venv", None)
-    site = site_packages(venv)
+    site = scenarios.site_packages(venv)
     names = ("pip_doctor.pth", "pip_doctor.start", "_pip_doctor_boot.py")
     assert all((site / name).exists() for name in names)
     assert (site / "pip_doctor.pth").read_text().count("\n") == 1
