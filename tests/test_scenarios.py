@@ -209,11 +209,27 @@ def test_system_python_owned_by_root(clean_home: Account, wheels: Path, pdlib: P
     assert imports(account, f"{account.home}/.venv/bin/python", "pdt_pkg", "2.0")
 
 
+@pytest.fixture
+def other_account() -> Iterator[Account]:
+    """A second unprivileged account, removed after the test."""
+    other = scenarios.create_account("pdo")
+    try:
+        yield other
+    finally:
+        scenarios.delete_account(other)
+
+
+@pytest.mark.parametrize("owner", ["root", "another account"])
 def test_venv_owned_by_another_account(
-    clean_home: Account, shared: Path, wheels: Path, pdlib: Path
+    clean_home: Account, other_account: Account, shared: Path, wheels: Path, pdlib: Path,
+    owner: str,
 ) -> None:
     account = clean_home
-    venv = make_venv(shared / "venv")  # made by root, as with `sudo python3 -m venv`
+    if owner == "root":  # as with `sudo python3 -m venv`
+        venv, owner_text = make_venv(shared / "venv"), "root (uid 0)"
+    else:
+        venv = make_venv(shared / "venv", owner=other_account)
+        owner_text = f"{other_account.name} (uid {other_account.uid})"
     env = activated(venv, pip_env(wheels))
     python = str(venv / "bin" / "python")
     error = failed_error(run_as(account, [python, "-m", "pip", "install", "pdt-pkg"], env=env))
@@ -221,7 +237,7 @@ def test_venv_owned_by_another_account(
     best = top(report)
     assert best["id"] == "env-owned-by-other-user"
     assert best["confidence"] == "high"
-    assert f"`{venv}` is owned by root (uid 0); you are {account.name} (uid {account.uid})" in (
+    assert f"`{venv}` is owned by {owner_text}; you are {account.name} (uid {account.uid})" in (
         evidence_text(best)
     )
     # The venv is not the account's to take: no chown is offered.
