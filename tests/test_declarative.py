@@ -294,3 +294,23 @@ def test_python_39_reads_rules_with_pips_vendored_tomli(wheelhouse, shared):
     assert problems[1].startswith(f"{unparsable}:3: not valid TOML: ")
     assert len(problems) == 2
     assert "acme-rules/shared-env" not in ids  # root writes everywhere: no match, no error
+
+
+def test_mount_probe_measures_a_real_mount(shared, monkeypatch):
+    place = shared / "mnt"
+    with scenarios.tiny_tmpfs(place):
+        _rules(shared, monkeypatch, f"""
+            [[probe]]
+            id = "t/mnt"
+            mount = "{place}/deeper/still"
+            [[rule]]
+            id = "t/on-tmpfs"
+            title = "on {{t/mnt.fs_type}} at {{t/mnt.mount_point}}"
+            [rule.match]
+            facts."t/mnt.fs_type" = "tmpfs"
+            facts."t/mnt.readonly" = false
+            facts."t/mnt.network" = false
+        """)
+        report = pip_doctor.diagnose(OSError(errno.EACCES, "Permission denied"))
+    assert report.get("t/on-tmpfs").title == f"on tmpfs at {place}"
+    assert report.facts["t/mnt"]["path"] == f"{place}/deeper/still"
