@@ -24,7 +24,14 @@ from pip_doctor._model import JSON, InstallContext, InstallOptions, Report, Shel
 from pip_doctor._pip_compat import pip_version
 from pip_doctor._probes import foreign_files
 from pip_doctor._render_json import json_safe
-from pip_doctor._render_text import Pen, human_bytes, make_pen, printable, render_text
+from pip_doctor._render_text import (
+    Pen,
+    human_bytes,
+    make_pen,
+    printable,
+    render_text,
+    unbreakable,
+)
 from pip_doctor._shells import command_line
 from pip_doctor._version import __version__
 
@@ -208,8 +215,10 @@ def _destination_findings(report: Report) -> Iterator[Finding]:
 
 def _foreign_findings(get: Any, is_root: bool) -> Iterator[Finding]:
     skipped = get("foreign_files", "skipped")
+    where = get("foreign_files", "root") or "the environment"
+    if skipped and not os.path.lexists(where):
+        return  # nothing there yet: pip will create it
     if skipped:
-        where = get("foreign_files", "root") or "the environment"
         yield Finding("foreign-files", "note",
                       f"Files inside {where} were not checked for other owners ({skipped}).")
         return
@@ -286,9 +295,9 @@ def render_preflight(
     ascii_only: Optional[bool] = None,
 ) -> str:
     """The preflight as text: destinations, findings, diagnoses, verdict."""
-    pen = make_pen(color, width, ascii_only)
     report = result.report
-    lines = [_title(report, pen), ""]
+    pen = attrs.evolve(make_pen(color, width, ascii_only), keep=unbreakable(report))
+    lines = [*_title(report, shell, pen), ""]
     lines.extend(_destination_lines(result, pen))
     if result.findings:
         lines.append("")
@@ -304,16 +313,19 @@ def render_preflight(
     return "\n".join(lines) + "\n"
 
 
-def _title(report: Report, pen: Pen) -> str:
+def _title(report: Report, shell: Shell, pen: Pen) -> list[str]:
     options = report.context.options
-    chosen = [f"--{name} {value}" for name, value in
-              (("target", options.target), ("prefix", options.prefix), ("root", options.root))
-              if value]
+    argv = ["pip", "install"]
     if options.user:
-        chosen.insert(0, "--user")
-    what = "pip install " + " ".join(chosen) if chosen else "pip install"
+        argv.append("--user")
+    for name, value in (("target", options.target), ("prefix", options.prefix),
+                        ("root", options.root)):
+        if value:
+            argv += [f"--{name}", value]
+    what = command_line(argv, shell)
     python = report.facts.get_fact("interpreter", "executable") or report.context.interpreter
-    return f"{pen.paint('pip-doctor check', 'title')}: {printable(what)} with {printable(python)}"
+    return pen.block(f"{what} with {python}", "pip-doctor check: ", "  ", "title",
+                     keep=(what,))
 
 
 def _destination_lines(result: Preflight, pen: Pen) -> list[str]:
@@ -334,7 +346,8 @@ def _destination_lines(result: Preflight, pen: Pen) -> list[str]:
         if not item.get("exists"):
             state += ", will be created"
         lines.extend(pen.block(f"{item.get('path')}  [{state}]",
-                               f"  {str(item.get('role')).ljust(width)}", " " * (width + 4)))
+                               f"  {str(item.get('role')).ljust(width)}", " " * (width + 4),
+                               keep=(f"[{state}]",)))
     return lines
 
 

@@ -251,10 +251,16 @@ def render_text(
 def unbreakable(report: Report) -> tuple[str, ...]:
     """The paths with spaces the report names, longest first: kept on one line."""
     found: set[str] = {p for p in (report.error.filename, report.error.filename2) if p}
-    for section in report.facts.values():
-        for value in section.values():
-            if isinstance(value, str) and (value.startswith(("/", "~")) or value[1:3] == ":\\"):
+    pending: list[Any] = list(report.facts.values())
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if " " in value and (value.startswith(("/", "~")) or value[1:3] == ":\\"):
                 found.add(value)
+        elif isinstance(value, Mapping):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
     spaced = {printable(p) for p in found if " " in p}
     return tuple(sorted(spaced, key=lambda p: (-len(p), p)))
 
