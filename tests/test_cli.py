@@ -203,6 +203,38 @@ def test_plugins_json_lists_builtins_and_env_plugins_with_status(plugin_dir, mon
     assert data["plugins"] == [info.to_dict() for info in _manager.get_manager().infos]
 
 
+@pytest.mark.parametrize(
+    ("option", "env", "expected"),
+    [
+        ([], {"SHELL": "/bin/bash"}, """'/opt/bob'"'"'s env/python' -m pip list"""),
+        ([], {"SHELL": "/usr/bin/fish"}, "'/opt/bob\\'s env/python' -m pip list"),
+        (["--shell", "powershell"], {"SHELL": "/usr/bin/fish"},
+         "& '/opt/bob''s env/python' -m pip list"),
+        ([], {"PIP_DOCTOR_SHELL": "cmd"}, '"/opt/bob\'s env/python" -m pip list'),
+    ],
+)
+def test_fix_commands_follow_the_shell_option_and_environment(tmp_path, option, env,
+                                                               expected):
+    (tmp_path / "pd_cli_fix.py").write_text(textwrap.dedent("""
+        from pip_doctor import Diagnosis, Fix, Rule, hookimpl, shell_commands
+
+        def _always(situation):
+            return Diagnosis(id="clifix/always", title="Always", confidence="high",
+                             fixes=[Fix("List", shell_commands(
+                                 ["/opt/bob's env/python", "-m", "pip", "list"]))])
+
+        @hookimpl
+        def pip_doctor_rules():
+            return [Rule(id="clifix/always", check=_always)]
+    """))
+    result = run_module("diagnose", "--errno", "13", "--filename", str(tmp_path / "x"),
+                        *option, env={"PYTHONPATH": str(tmp_path),
+                                      "PIP_DOCTOR_PLUGINS": "pd_cli_fix",
+                                      "PIP_DOCTOR_SHELL": "", **env})
+    assert result.returncode == 0, result.stderr
+    assert f"\n        {expected}\n" in result.stdout
+
+
 def test_plugins_text_shows_each_plugin_and_its_ids():
     result = run_module("plugins")
     assert result.returncode == 0
