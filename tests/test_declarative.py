@@ -33,7 +33,8 @@ def test_the_example_rules_file_is_valid_and_declares_everything():
     ruleset = _declarative.load({"PIP_DOCTOR_RULES": str(EXAMPLE)})
     assert ruleset.problems == ()
     assert [p.id for p in ruleset.probes] == ["acme-rules/home-fs"]
-    assert [r.id for r in ruleset.rules] == ["acme-rules/home-on-nfs", "acme-rules/shared-env"]
+    assert [r.id for r in ruleset.rules] == [
+        "acme-rules/home-on-nfs", "acme-rules/shared-env", "acme-rules/setup-guide"]
     assert ruleset.rules[1].suppress == ("env-owned-by-other-user",)
     assert len(ruleset.redactions) == 1
 
@@ -226,6 +227,12 @@ MISTAKES = [
      'commands = { bash = "a" }\n', 6, "rule.fix[0].commands.bash", "unknown key"),
     ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.link]]\ntitle = "no url"\n', 4,
      "rule.link[0]", "needs a url"),
+    ('[[rule]]\nid = "t/x"\nlinks_on = ["disk-full"]\n', 3, "rule.links_on",
+     "needs [[rule.link]]"),
+    ('[[rule]]\nid = "t/x"\nconfidence_of = { "disk-full" = "meh" }\n', 3,
+     'rule.confidence_of."disk-full"', "high, medium, low"),
+    ('[[rule]]\nid = "t/x"\n[rule.match]\nerrno = 13\n', 1, "rule.title",
+     "needs a title, or only adjusts"),
     ('[[probe]]\nid = "t/p"\nfile = "/a"\nenv = "B"\n', 1, "probe", "exactly one of"),
     ('[[probe]]\nid = "t/p"\nenv = "B"\ntimeout = 30\n', 4, "probe.timeout", "at most 1"),
     ('[[redact]]\ntext = "a"\npattern = "b"\n', 1, "redact", "exactly one of"),
@@ -314,3 +321,28 @@ def test_mount_probe_measures_a_real_mount(shared, monkeypatch):
         report = pip_doctor.diagnose(OSError(errno.EACCES, "Permission denied"))
     assert report.get("t/on-tmpfs").title == f"on tmpfs at {place}"
     assert report.facts["t/mnt"]["path"] == f"{place}/deeper/still"
+
+
+def test_a_rule_may_link_and_rerank_built_in_diagnoses(tmp_path, monkeypatch):
+    error = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+    before = pip_doctor.diagnose(error).get("disk-full")
+    assert before is not None
+    assert before.confidence == "high"
+    _rules(tmp_path, monkeypatch, """
+        [[rule]]
+        id = "t/quota-help"
+        links_on = ["disk-full", "not-in-this-report"]
+        confidence_of = { "disk-full" = "low" }
+        [rule.match]
+        errno = "ENOSPC"
+        [[rule.link]]
+        title = "Ask for more quota ({error.errno_name})"
+        url = "https://go.example/quota"
+    """)
+    after = pip_doctor.diagnose(error).get("disk-full")
+    assert after.confidence == "low"
+    assert after.links == (*before.links,
+                           pip_doctor.Link("Ask for more quota (ENOSPC)", "https://go.example/quota"))
+    monkeypatch.setenv("PIP_DOCTOR_BLOCK", "t/quota-help")
+    _manager.reset_manager()
+    assert pip_doctor.diagnose(error).get("disk-full") == before

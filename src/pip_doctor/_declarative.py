@@ -35,6 +35,8 @@ The format (every id namespaced, ``acme/...``)::
     evidence = ["{acme/home-fs.path} is on {acme/home-fs.fs_type}"]
     warnings = ["Do not run pip with sudo: root cannot write to NFS (root squash)."]
     suppress = ["system-site-packages"]   # built-in ids hidden when this matches
+    links_on = ["env-owned-by-other-user"]    # this rule's links also shown there
+    confidence_of = { "wrong-environment" = "low" }   # re-rank a built-in
 
     [rule.match]               # every key given must hold; a list means any of
     errno = ["EACCES", 1]      # number or name
@@ -337,25 +339,46 @@ class DeclaredRule:
     fixes: tuple[FixTemplate, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
     suppress: tuple[str, ...] = ()
+    links_on: tuple[str, ...] = ()
+    confidence_of: tuple[tuple[str, str], ...] = ()
     description: str = ""
 
-    def check(self, situation: Situation) -> Optional[Diagnosis]:
-        """The diagnosis of this rule when it matches (None for a pure suppression)."""
-        if self.title is None or not self.match.holds(situation):
-            return None
-        title = render(self.title, situation) or self.title
+    @property
+    def adjusts(self) -> bool:
+        """True when, matching, it changes other diagnoses (pip_doctor_adjust_report)."""
+        return bool(self.suppress or self.links_on or self.confidence_of)
+
+    def rendered_links(self, situation: Situation) -> list[Link]:
         links = []
         for link_title, url in self.links:
             shown_title, shown_url = render(link_title, situation), render(url, situation)
             if shown_title is not None and shown_url is not None:
                 links.append(Link(shown_title, shown_url))
+        return links
+
+    def adjust(self, report: Report, situation: Situation) -> Report:
+        """``report`` with this rule's suppressions, links and confidences applied."""
+        report = report.without(*self.suppress)
+        for diagnosis_id in self.links_on:
+            for link in self.rendered_links(situation) if report.get(diagnosis_id) else ():
+                report = report.with_link(diagnosis_id, link)
+        for diagnosis_id, confidence in self.confidence_of:
+            if report.get(diagnosis_id):
+                report = report.with_confidence(diagnosis_id, confidence)  # type: ignore[arg-type]
+        return report
+
+    def check(self, situation: Situation) -> Optional[Diagnosis]:
+        """The diagnosis of this rule when it matches (None for a rule that only adjusts)."""
+        if self.title is None or not self.match.holds(situation):
+            return None
+        title = render(self.title, situation) or self.title
         return Diagnosis(
             id=self.id,
             title=title,
             confidence=self.confidence,  # type: ignore[arg-type]
             evidence=_rendered(self.evidence, situation),
             fixes=[fix for fix in (f.build(situation) for f in self.fixes) if fix is not None],
-            links=links,
+            links=self.rendered_links(situation),
             warnings=_rendered(self.warnings, situation),
             source=f"{SOURCE} ({self.origin})",
         )
@@ -434,7 +457,7 @@ class Ruleset:
 
 _TOP_KEYS = ("rule", "probe", "redact")
 _RULE_KEYS = ("id", "title", "confidence", "description", "evidence", "warnings",
-              "fix", "link", "suppress", "match")
+              "fix", "link", "suppress", "links_on", "confidence_of", "match")
 _MATCH_KEYS = ("errno", "path", "environment_root", "environment_kind", "account", "facts")
 _FIX_KEYS = ("summary", "safety", "argv", "commands")
 _PROBE_KINDS = ("mount", "file", "env")
@@ -599,12 +622,24 @@ def _rule(table: dict[str, Any], origin: str) -> DeclaredRule:
     if confidence not in CONFIDENCES:
         raise RulesError("confidence", f"must be one of {', '.join(CONFIDENCES)}")
     title = _template(table["title"], "title") if "title" in table else None
-    says = [name for name in ("evidence", "warnings", "fix", "link") if name in table]
+    suppress = _strings(table["suppress"], "suppress") if "suppress" in table else ()
+    links_on = _strings(table["links_on"], "links_on") if "links_on" in table else ()
+    confidence_of = []
+    for diagnosis_id, level in _table(table.get("confidence_of", {}), "confidence_of").items():
+        if level not in CONFIDENCES:
+            raise RulesError(f'confidence_of."{diagnosis_id}"',
+                             f"must be one of {', '.join(CONFIDENCES)}")
+        confidence_of.append((diagnosis_id, level))
+    says: list[str] = [name for name in ("evidence", "warnings", "fix") if name in table]
+    if "link" in table and not links_on:
+        says.append("link")
     if title is None and says:
         raise RulesError(says[0], "a rule that says something needs a title")
-    suppress = _strings(table.get("suppress", []), "suppress") if "suppress" in table else ()
-    if title is None and not suppress:
-        raise RulesError("title", "a rule needs a title (or only suppresses: suppress = [...])")
+    if title is None and not (suppress or links_on or confidence_of):
+        raise RulesError("title", "a rule needs a title, or only adjusts others "
+                                  "(suppress, links_on, confidence_of)")
+    if links_on and "link" not in table:
+        raise RulesError("links_on", "links_on needs [[rule.link]] tables to add")
     links = []
     for index, link in enumerate(_tables(table.get("link", []), "link")):
         _only(link, ("title", "url"), f"link[{index}]")
@@ -627,6 +662,8 @@ def _rule(table: dict[str, Any], origin: str) -> DeclaredRule:
         fixes=tuple(_fix(fix, i) for i, fix in enumerate(_tables(table.get("fix", []), "fix"))),
         links=tuple(links),
         suppress=suppress,
+        links_on=links_on,
+        confidence_of=tuple(confidence_of),
         description=_string(table["description"], "description")
         if "description" in table else "",
     )
@@ -827,14 +864,14 @@ def pip_doctor_rules() -> list[Union[Rule, Problem]]:
 
 @hookimpl
 def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
-    """Hide the built-in diagnoses that a matching rule suppresses."""
+    """Apply the suppressions, links and confidences of every matching rule."""
     blocked = frozenset(_manager._env_list("PIP_DOCTOR_BLOCK", os.environ))
     situation = Situation(error=report.error, context=report.context, facts=report.facts)
-    hidden: list[str] = []
+    adjusted = report
     for rule in _active.rules:
-        if rule.suppress and rule.id not in blocked and rule.match.holds(situation):
-            hidden.extend(rule.suppress)
-    return report.without(*hidden) if hidden else None
+        if rule.adjusts and rule.id not in blocked and rule.match.holds(situation):
+            adjusted = rule.adjust(adjusted, situation)
+    return None if adjusted is report else adjusted
 
 
 @hookimpl
