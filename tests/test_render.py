@@ -419,12 +419,17 @@ def test_utf8_text_keeps_valid_text_and_shows_bytes():
     assert utf8_text("lone \ud800") == "lone \\ud800"
 
 
-def test_json_of_a_readonly_mount_names_the_mount(tmp_path):
-    place = tmp_path / "ro"
+def readonly_report(place: Path) -> Report:
+    """The report of EROFS under ``place``, made a read-only bind mount for the call."""
     place.mkdir()
     with scenarios.readonly_bind_mount(place):
-        report = pip_doctor.diagnose(OSError(errno.EROFS, "Read-only file system",
-                                             str(place / "x")))
+        return pip_doctor.diagnose(OSError(errno.EROFS, "Read-only file system",
+                                           str(place / "pkg")))
+
+
+def test_json_of_a_readonly_mount_names_the_mount(tmp_path):
+    place = tmp_path / "ro"
+    report = readonly_report(place)
     data = json.loads(report.to_json(indent=None))
     assert data["environment"]["path"]["readonly_mount"] is True
     assert data["environment"]["path"]["mount_point"] == str(place)
@@ -434,14 +439,9 @@ def test_json_of_a_readonly_mount_names_the_mount(tmp_path):
 # ------------------------------------------------- real causes, real rules
 
 
-
-
 def test_a_read_only_mount_renders_its_cause_with_fixes_and_pointer(tmp_path):
     place = tmp_path / "ro env"
-    place.mkdir()
-    with scenarios.readonly_bind_mount(place):
-        report = pip_doctor.diagnose(OSError(errno.EROFS, "Read-only file system",
-                                             str(place / "pkg")))
+    report = readonly_report(place)
     assert report.best is not None
     assert report.best.id == "read-only-filesystem"
     text = render_text(report, shell="posix")
