@@ -5,8 +5,9 @@
 existing ``run`` of the command class (pip decorates it; it is wrapped, never
 redefined). While a wrapped command runs:
 
-- everything the error path needs is imported first (:func:`prepare`), since
-  pip 26.3 blocks every import once installation starts;
+- everything the error path needs is imported (:func:`prepare`) when the
+  command starts on a pip that watches imports (26.1+; 26.3 blocks every
+  import once installation starts), else only when there is an error;
 - pip's ``create_os_error_message`` is replaced by pip-doctor's formatter:
   pip's own text, byte for byte, then the diagnosis; pip still logs it and
   still returns ERROR (1);
@@ -59,6 +60,10 @@ NOT_PRELOADED = frozenset({"pip_doctor.__main__", "pip_doctor._cli"})
 #: Time limits (seconds) for a plugin's pip_doctor_report_paths and one file write.
 REPORT_PATHS_TIMEOUT = 0.5
 REPORT_WRITE_TIMEOUT = 2.0
+
+#: Present in pip's install module from pip 26.1, which watches imports once
+#: installation starts (26.1-26.2 warn, 26.3 blocks).
+WATCHED_IMPORTS_MARKER = "_prevent_further_imports"
 
 #: The environment variable naming a file for the JSON report.
 REPORT_VARIABLE = "PIP_DOCTOR_REPORT"
@@ -182,6 +187,7 @@ class Session:
         self.message_name = message_name
         self.pip_version = _pip_compat.pip_version()
         self.original: Optional[MessageFunction] = None
+        self.prepared: Optional[bool] = None
 
     @classmethod
     def start(
@@ -197,8 +203,9 @@ class Session:
         verbosity = getattr(pip_command, "verbosity", 0)
         verbosity = verbosity if isinstance(verbosity, int) else 0
         try:
-            prepare()
             session = cls(options, args, command, verbosity, module, message_name)
+            if session.imports_watched and not session.ready():
+                return None
             _api.set_current_context(session.context())
             session.replace_message_function()
         except Exception as error:
@@ -206,6 +213,25 @@ class Session:
             _api.set_current_context(None)
             return None
         return session
+
+    @property
+    def imports_watched(self) -> bool:
+        """pip 26.1+ warns about (26.3: blocks) imports once installation starts."""
+        return hasattr(self.module, WATCHED_IMPORTS_MARKER)
+
+    def ready(self) -> bool:
+        """Run :func:`prepare` once: when the command starts if pip watches
+        imports, else only when there is an error to diagnose (a successful
+        install on an older pip pays nothing for it). False when it failed.
+        """
+        if self.prepared is None:
+            try:
+                prepare()
+                self.prepared = True
+            except Exception as error:
+                note(self.verbosity, f"not active for this command: {_timebox.describe(error)}")
+                self.prepared = False
+        return self.prepared
 
     def context(self, using_user_site: Optional[bool] = None) -> InstallContext:
         """What the command was asked to do, read from pip's (live) options."""
@@ -234,6 +260,8 @@ class Session:
         self.original = original
 
         def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool) -> str:
+            if not self.ready():
+                return original(error, show_traceback, using_user_site)  # type: ignore[no-any-return]
             _api.set_current_context(self.context(using_user_site))
             text = pip_doctor.format_os_error(error, show_traceback, using_user_site)
             report = _api.last_report()
@@ -246,6 +274,8 @@ class Session:
 
     def crashed(self, error: OSError) -> Optional[int]:
         """Report an OSError pip would crash on; pip's status, or None to let pip crash."""
+        if not self.ready():
+            return None
         try:
             pip_text = "Exception:\n" + _traceback_text(error)
             context = attrs.evolve(self.context(), original_message=pip_text)
