@@ -216,6 +216,8 @@ MISTAKES = [
     ('[[rule]]\nid = "t/x"\ntitle = "x"\nevidence = ["{owner}"]\n', 4, "rule.evidence",
      "must be {probe.key}"),
     ('[[rule]]\nid = "t/x"\ntitle = "x {"\n', 3, "rule.title", "unbalanced brace"),
+    ('[[rule]]\nid = "t/x"\ntitle = "{error.errnum}"\n', 3, "rule.title",
+     "error has type, errno"),
     ('[[rule]]\nid = "t/x"\nevidence = ["a"]\n', 3, "rule.evidence", "needs a title"),
     ('[[rule]]\nid = "t/x"\ntitle = "x"\n[[rule.fix]]\nargv = ["a"]\n', 4, "rule.fix[0]",
      "needs a summary"),

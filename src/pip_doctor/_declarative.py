@@ -90,6 +90,7 @@ from pip_doctor._model import (
     SHELLS,
     Command,
     Diagnosis,
+    ErrorInfo,
     Fix,
     Link,
     Probe,
@@ -127,13 +128,12 @@ Secret = Union[str, "re.Pattern[str]"]
 
 
 class RulesError(ValueError):
-    """A mistake in a rules file, with the key it concerns and, when found, the line."""
+    """A mistake in a rules file and the key it concerns (the line is found from the key)."""
 
-    def __init__(self, key: str, message: str, line: Optional[int] = None) -> None:
+    def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
         self.message = message
-        self.line = line
 
 
 def site_rules_files(environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -168,6 +168,7 @@ def rules_files(environ: Mapping[str, str] = os.environ) -> list[tuple[str, bool
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _CONTEXT_KEYS = ("interpreter", "command", "pip_version")
+_ERROR_KEYS = tuple(field.name for field in attrs.fields(ErrorInfo))
 
 
 def _template_names(text: str, key: str) -> tuple[str, ...]:
@@ -183,6 +184,9 @@ def _template_names(text: str, key: str) -> tuple[str, ...]:
         probe, dot, fact = name.strip().rpartition(".")
         if not (dot and probe and fact):
             raise RulesError(key, f"placeholder {{{name}}} must be {{probe.key}}")
+        known = {"error": _ERROR_KEYS, "context": _CONTEXT_KEYS}.get(probe)
+        if known is not None and fact not in known:
+            raise RulesError(key, f"{{{name}}}: {probe} has {', '.join(known)}")
         names.append(name.strip())
     return tuple(names)
 
@@ -191,7 +195,7 @@ def lookup(situation: Situation, name: str) -> Any:
     """The value a placeholder or fact test ``name`` stands for, or None."""
     section, _dot, key = name.rpartition(".")
     if section == "error":
-        return getattr(situation.error, key, None) if not key.startswith("_") else None
+        return getattr(situation.error, key, None) if key in _ERROR_KEYS else None
     if section == "context":
         return getattr(situation.context, key, None) if key in _CONTEXT_KEYS else None
     return situation.fact(section, key)
