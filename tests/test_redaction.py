@@ -121,6 +121,11 @@ def test_identity_patterns_respect_word_boundaries(text, expected):
     assert _redact.redact_text(text, pairs) == expected
 
 
+def test_a_one_letter_account_name_is_not_hunted_through_the_text():
+    pairs = redact_identity.identity_pairs(["a"], ["/home/a"], [])
+    assert _redact.redact_text("/home/a/x is a directory", pairs) == "~/x is a directory"
+
+
 def test_identity_redaction_is_opt_in_and_hides_this_account_and_host(monkeypatch):
     home = os.path.realpath(os.path.expanduser("~"))
     host = os.uname().nodename

@@ -7,7 +7,8 @@ pip-doctor prints or writes after pip's own message, and in the JSON report:
 - the home directory becomes ``~`` (``/home/alice/proj`` -> ``~/proj``), also
   the home of ``$SUDO_USER`` when pip runs under sudo;
 - the account name becomes ``<user>`` where it stands as a word
-  (``owned by alice``, ``alice:alice``), not inside other words;
+  (``owned by alice``, ``alice:alice``), not inside other words (names of
+  one or two letters only inside the home path);
 - this machine's host name (and its short form) becomes ``<host>``.
 
 Numeric uids and gids stay: they say whether two owners differ without
@@ -38,6 +39,9 @@ USER = "<user>"
 HOME = "~"
 HOST = "<host>"
 
+#: Shorter account names are hidden only inside their home path: as words
+#: ("a", "jo") they would garble the report's sentences.
+MIN_NAME = 3
 #: Characters that continue a name or path component.
 _WORD = r"[\w.-]"
 
@@ -108,7 +112,7 @@ def identity_pairs(
             pairs.append((pattern, HOME))
     for host in sorted({h for h in hosts if h}, key=len, reverse=True):
         pairs.append((_word_pattern(host), HOST))
-    for name in sorted({n for n in names if n}, key=len, reverse=True):
+    for name in sorted({n for n in names if len(n) >= MIN_NAME}, key=len, reverse=True):
         pairs.append((_word_pattern(name), USER))
     return pairs
 
