@@ -323,3 +323,14 @@ def test_real_environment_probe_with_another_venv_activated(
     assert diagnosis is not None, report.facts.to_dict()["environment"]
     assert diagnosis.evidence[0] == f"VIRTUAL_ENV is {other} but pip runs in {sys.prefix}"
     assert diagnosis.fixes[0].commands[0].text == f"{other}/bin/python -m pip install pkg"
+
+
+def test_enospc_without_a_file_does_not_blame_a_filesystem_with_space() -> None:
+    facts = merge({"path": {"source": "scheme", "free_bytes": 10**9, "mount_point": "/"}})
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "disk-full"]
+    result = rule.check(situation(facts, number=errno.ENOSPC, filename=None))
+    assert isinstance(result, Diagnosis)
+    assert result.title == "No space left on a filesystem pip writes to"
+    assert "where pip installs, is not full" in result.evidence[-1]
+    texts = [c.text for f in result.fixes for c in f.commands if c.shell == "posix"]
+    assert f"env TMPDIR={HOME}/tmp {VENV}/bin/python -m pip install pkg" in texts

@@ -47,6 +47,34 @@ def _measured_full(situation: Situation) -> bool:
     return 0 in (situation.fact("path", "free_bytes"), situation.fact("path", "free_inodes"))
 
 
+def _elsewhere_fixes(situation: Situation) -> list[Fix]:
+    """When the full filesystem is not the measured one: find it, and build
+    somewhere else in case it is the temporary directory.
+    """
+    home = _fixes.home_of(situation)
+    fixes = [Fix(
+        summary="See which filesystem is full",
+        commands=shell_commands(["df", "-h"], ["df", "-hi"], shells=_fixes.POSIX_SHELLS),
+        safety="safe",
+    )]
+    if home:
+        tmp = _fixes.join(situation, home, "tmp")
+        reqs, known = _fixes.requirements(situation)
+        fixes.append(Fix(
+            summary=f"If the temporary directory is the full one, let pip build in {tmp}"
+            + ("" if known else f" (write what you were installing in place of "
+                                f"{_fixes.PLACEHOLDER})"),
+            commands=shell_commands(
+                ["mkdir", "-p", tmp],
+                ["env", f"TMPDIR={tmp}", _fixes.python_of(situation), "-m", "pip", "install",
+                 *reqs],
+                shells=_fixes.POSIX_SHELLS,
+            ),
+            safety="safe",
+        ))
+    return fixes
+
+
 def check(situation: Situation) -> Optional[Diagnosis]:
     """ENOSPC/EDQUOT (high), or no errno with no free space measured (medium)."""
     number = situation.error.errno
@@ -69,27 +97,39 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if number == EDQUOT:
         evidence.append("EDQUOT: your disk quota on this filesystem is used up")
     evidence += _space_lines(situation, place)
+    named = situation.fact("path", "source") in ("filename", "filename2")
     home = _fixes.home_of(situation)
     fixes: list[Fix] = []
-    if mount and mount != "/" and home and not _fixes.is_within(home, mount):
-        evidence.append(f"your home {code(home)} is not on {code(mount)}")
-        fixes.append(_fixes.new_venv(situation, avoid=[mount]))
-    if mount:
-        fixes.append(
-            Fix(
-                summary=f"See what fills {mount}, then delete what you no longer need",
-                commands=shell_commands(["du", "-xh", "--max-depth=1", mount],
+    if named or number == EDQUOT or _measured_full(situation):
+        title = (
+            f"Your disk quota on {place} is used up" if number == EDQUOT
+            else f"No space left on {place}"
+        )
+        if mount and mount != "/" and home and not _fixes.is_within(home, mount):
+            evidence.append(f"your home {code(home)} is not on {code(mount)}")
+            fixes.append(_fixes.new_venv(situation, avoid=[mount]))
+        if mount or nearest:
+            where = mount or nearest or ""
+            fixes.append(Fix(
+                summary=f"See what fills {where}, then delete what you no longer need",
+                commands=shell_commands(["du", "-xh", "--max-depth=1", where],
                                         shells=_fixes.POSIX_SHELLS),
                 safety="review",
-            )
+            ))
+    else:
+        title = "No space left on a filesystem pip writes to"
+        evidence.append(
+            f"the error names no file, and {place}, where pip installs, is not full"
         )
+        fixes += _elsewhere_fixes(situation)
+    fixes.append(Fix(
+        summary="Empty pip's own cache (downloaded and built packages)",
+        commands=shell_commands([_fixes.python_of(situation), "-m", "pip", "cache", "purge"]),
+        safety="safe",
+    ))
     return Diagnosis(
         id=ID,
-        title=(
-            f"No space left on {place}"
-            if number != EDQUOT
-            else f"Your disk quota on {place} is used up"
-        ),
+        title=title,
         confidence=confidence,
         evidence=evidence,
         fixes=fixes,
