@@ -417,3 +417,17 @@ def test_uninstalling_pip_doctor_removes_the_hook(templates: dict[str, Path], sh
     assert done.returncode == 0, done.stderr
     assert [name for name in names if (site / name).exists()] == []
     assert not (site / "pip_doctor").exists()
+
+
+def test_run_pip_install_diagnoses_even_when_the_hook_is_off(bench: Bench):
+    """What ``pip-doctor install ARGS`` runs: pip's install, diagnosis forced on."""
+    code = ("import sys; from pip_doctor._pip_hook import run_pip_install; "
+            "sys.exit(run_pip_install(sys.argv[1:]))")
+    without, _ = bench.both(root_owned_env)
+    base = bench.shared / "scenario"
+    base.mkdir()
+    with root_owned_env(base, bench.templates["with"], bench) as situation:
+        python = str(situation.venv / "bin" / "python")
+        forced = bench.run([python, "-c", code, "tinypkg"], {"PIP_DOCTOR_DISABLE": "1"},
+                           "forced")
+    check_diagnosed(without, forced, "env-owned-by-other-user")
