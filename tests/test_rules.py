@@ -249,6 +249,13 @@ def test_user_install_offered_where_allowed_and_visible() -> None:
     assert "safe: /usr/bin/python3 -m pip install --user pkg" in _fix_text(
         facts, "system-site-packages"
     )
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "system-site-packages"]
+    result = rule.check(situation(facts))
+    assert isinstance(result, Diagnosis)
+    assert result.fixes[1].summary == (
+        f"Install for your account only, into your user site-packages ({HOME}/.local); its "
+        f"commands go to {HOME}/.local/bin, which is not on your PATH"
+    )
     hidden = merge(facts, {"user_site": {"enabled": False}})
     assert not any("--user" in t for t in _fix_text(hidden, "system-site-packages"))
 

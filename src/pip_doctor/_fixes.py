@@ -151,6 +151,9 @@ def user_install(situation: Situation) -> Fix:
     """``python -m pip install --user``: into this account's own site-packages."""
     base = situation.fact("user_site", "base")
     where = f" ({base})" if isinstance(base, str) and base else ""
+    scripts = situation.fact("user_site", "scripts_dir")
+    if situation.fact("user_site", "scripts_on_path") is False and isinstance(scripts, str):
+        where += f"; its commands go to {scripts}, which is not on your PATH"
     return pip_install(
         situation,
         python_of(situation),
