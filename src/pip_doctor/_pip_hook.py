@@ -18,11 +18,13 @@ redefined). While a wrapped command runs:
       ERROR: Exception:
       PermissionError: [Errno 13] Permission denied: '/srv/t/pkg'
       note: pip's traceback is shown with -v.
+
       pip-doctor: 1 likely cause; ...
 
-  With ``-v`` the ``note:`` line is replaced by pip's traceback (from the
-  command's ``run`` down; the two frames of pip's dispatcher above it are not
-  part of it).
+  With ``-v`` the two lines after ``Exception:`` are pip's traceback instead
+  (from the command's ``run`` down; the two frames of pip's dispatcher above
+  it are not part of it). The ``pip.original_message`` of the JSON report is
+  ``Exception:`` and that traceback.
 
 On a pip whose internals differ from what pip-doctor knows, nothing is
 patched and pip runs as without pip-doctor (a note on stderr under ``-v``).
@@ -286,7 +288,7 @@ class Session:
                 head = "Exception:\n" + "".join(
                     traceback.format_exception_only(type(error), error)
                 ).rstrip("\n") + "\nnote: pip's traceback is shown with -v."
-            message = head + "\n" + report.to_text()
+            message = head + "\n\n" + report.to_text()
         except Exception:
             return None
         _crash_logger.critical(message)
