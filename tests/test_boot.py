@@ -6,16 +6,20 @@ so the real import machinery and the real installed pip are exercised.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
+import pip_doctor
 import scenarios
+from pip_doctor import _pip_hook
 
 SRC = scenarios.SRC
 
@@ -130,3 +134,63 @@ def test_unknown_pip_shape_simulated_is_left_alone_with_a_note_under_verbose():
     assert done.stdout.strip() == "False"
     assert "pip-doctor: note:" in done.stderr
     assert "stays out of this pip" in done.stderr
+
+
+# ----------------------------------------------------------------- JSON report files
+
+
+def _report_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    name = f"pd_report_paths_{os.urandom(3).hex()}"
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PIP_DOCTOR_PLUGINS", name)
+
+
+def _report() -> pip_doctor.Report:
+    return pip_doctor.diagnose(PermissionError(13, "Permission denied", "/nonexistent/x"))
+
+
+def test_report_goes_to_the_variable_and_every_plugin_path(tmp_path, monkeypatch, capsys):
+    plugin_file = tmp_path / "from-plugin.json"
+    _report_plugin(tmp_path, monkeypatch, f"""
+        import pip_doctor
+
+        @pip_doctor.hookimpl
+        def pip_doctor_report_paths(report):
+            return [{str(plugin_file)!r}]
+    """)
+    monkeypatch.setenv("PIP_DOCTOR_REPORT", str(tmp_path / "from-variable.json"))
+    report = _report()
+    _pip_hook.write_reports(report, verbosity=1)
+    for path in (tmp_path / "from-variable.json", plugin_file):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["schema_version"] == 1
+        assert data["error"]["errno"] == 13
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("verbosity", [0, 1])
+def test_report_failures_are_notes_under_verbose_only(tmp_path, monkeypatch, capsys, verbosity):
+    _report_plugin(tmp_path, monkeypatch, """
+        import time
+        import pip_doctor
+
+        @pip_doctor.hookimpl
+        def pip_doctor_report_paths(report):
+            time.sleep(5)
+            return []
+    """)
+    monkeypatch.setenv("PIP_DOCTOR_REPORT", str(tmp_path / "missing-dir" / "r.json"))
+    report = _report()
+    started = time.monotonic()
+    _pip_hook.write_reports(report, verbosity=verbosity)
+    assert time.monotonic() - started < _pip_hook.REPORT_PATHS_TIMEOUT + 2
+    err = capsys.readouterr().err
+    if verbosity == 0:
+        assert err == ""
+    else:
+        lines = err.splitlines()
+        assert len(lines) == 2, err
+        assert all(line.startswith("pip-doctor: note: ") for line in lines)
+        assert "timed out" in err
+        assert "missing-dir" in err
