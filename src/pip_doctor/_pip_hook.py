@@ -137,6 +137,8 @@ def _wrap_run(
         try:
             return run(self, options, args)
         except OSError as error:
+            if getattr(options, "debug_mode", False):
+                raise  # pip --debug lets every exception through: so do we
             status = session.crashed(error)
             if status is None:
                 raise
