@@ -63,6 +63,7 @@ NASTY = [
     "/tmp/new\nline",
     "",
     "-rf",
+    "%self",
 ]
 
 
@@ -102,7 +103,8 @@ def fish_unquote(line: str) -> list[str]:
     From fish's manual ("Quotes"): in single quotes only ``\\'`` and ``\\\\`` are
     escapes; everything else, ``$`` and ``\\n`` included, is literal. Outside
     quotes, a backslash escapes the next character. Expansion characters
-    outside quotes are rejected: quoting must never leave them bare.
+    outside quotes (and ``%`` starting a word: ``%self``) are rejected:
+    quoting must never leave them bare.
     """
     words: list[str] = []
     current: list[str] = []
@@ -122,7 +124,7 @@ def fish_unquote(line: str) -> list[str]:
             if in_word:
                 words.append("".join(current))
             current, in_word = [], False
-        elif char in "$*?~{}()[]|;&<>#\"`\n\t":
+        elif char in "$*?~{}()[]|;&<>#\"`\n\t" or (char == "%" and not in_word):
             raise ValueError(f"unquoted {char!r} in {line!r}")
         else:
             current.append(char)

@@ -24,7 +24,8 @@ from pip_doctor._model import SHELLS, Command, Shell
 
 _SAFE = {
     "posix": re.compile(r"[\w@%+=:,./-]+", re.ASCII),
-    "fish": re.compile(r"[\w@%+=:,./-]+", re.ASCII),
+    # No ``%``: fish 3 still expands a bare ``%self`` to its process id.
+    "fish": re.compile(r"[\w@+=:,./-]+", re.ASCII),
     "powershell": re.compile(r"[\w+=:./\\-]+", re.ASCII),
     "cmd": re.compile(r"[\w@+=:,./\\~-]+", re.ASCII),
 }
