@@ -341,3 +341,38 @@ def test_enospc_without_a_file_does_not_blame_a_filesystem_with_space() -> None:
     assert "where pip installs, is not full" in result.evidence[-1]
     texts = [c.text for f in result.fixes for c in f.commands if c.shell == "posix"]
     assert f"env TMPDIR={HOME}/tmp {VENV}/bin/python -m pip install pkg" in texts
+
+
+def test_windows_system_python_simulated() -> None:
+    """Facts in the shape the probes give on Windows (no uids): venv paths and
+    quoting follow the platform, and no chown is offered.
+    """
+    prefix = "C:\\Program Files\\Python311"
+    site = f"{prefix}\\Lib\\site-packages"
+    facts = merge({
+        "interpreter": {"executable": f"{prefix}\\python.exe", "platform": "win32",
+                        "prefix": prefix, "base_prefix": prefix},
+        "environment": {"kind": "other", "root": prefix, "in_venv": False, "virtual_env": None,
+                        "path_python_prefix": None, "system_site_packages": None},
+        "account": {"uid": None, "euid": None, "gid": None, "name": "alice",
+                    "home": "C:\\Users\\alice", "is_root": False},
+        "path": {"given": f"{site}\\pkg", "absolute": f"{site}\\pkg", "resolved": f"{site}\\pkg",
+                 "nearest_existing": site, "owner_uid": None, "owner_name": "Administrators",
+                 "ancestors": [], "environment_root": prefix, "mount_point": None},
+    })
+    got = situation(facts, filename=f"{site}\\pkg")
+    assert decisions(got) == {"system-site-packages": "high"}
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "system-site-packages"]
+    result = rule.check(got)
+    assert isinstance(result, Diagnosis)
+    by_shell = {}
+    for command in result.fixes[0].commands:
+        by_shell.setdefault(command.shell, []).append(command.text)
+    assert by_shell["powershell"] == [
+        "& 'C:\\Program Files\\Python311\\python.exe' -m venv C:\\Users\\alice\\.venv",
+        "C:\\Users\\alice\\.venv\\Scripts\\python.exe -m pip install pkg",
+    ]
+    assert by_shell["cmd"][0] == (
+        '"C:\\Program Files\\Python311\\python.exe" -m venv C:\\Users\\alice\\.venv'
+    )
+    assert not any("chown" in c.text for f in result.fixes for c in f.commands)
