@@ -137,3 +137,12 @@ def install_options_used(situation: Situation) -> bool:
 
 def downgrade(confidence: Confidence) -> Confidence:
     return "medium" if confidence == "high" else "low"
+
+
+def behind_wrong_environment(situation: Situation, confidence: Confidence) -> Confidence:
+    """One step less sure when pip runs in another environment than the one
+    activated: ``wrong-environment`` is then the cause to look at first.
+    """
+    if text_fact(situation, "environment", "mismatch"):
+        return downgrade(confidence)
+    return confidence

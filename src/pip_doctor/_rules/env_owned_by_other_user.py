@@ -8,6 +8,7 @@ from pip_doctor import _fixes, _links
 from pip_doctor._model import Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
     ancestor,
+    behind_wrong_environment,
     code,
     downgrade,
     error_line,
@@ -59,8 +60,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if not isinstance(uid, int) or uid == me:
         return None
     confidence = strength if situation.fact("path", "writable") is False else downgrade(strength)
-    if text_fact(situation, "environment", "mismatch"):
-        confidence = downgrade(confidence)  # pip runs in another environment than meant
+    confidence = behind_wrong_environment(situation, confidence)
     evidence = [error_line(situation), owned_line(root, uid, name, situation)]
     place = failing_place_line(situation)
     if place and text_fact(situation, "path", "nearest_existing") != root:

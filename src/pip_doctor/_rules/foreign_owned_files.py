@@ -11,6 +11,7 @@ from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
     ancestor,
+    behind_wrong_environment,
     code,
     downgrade,
     error_line,
@@ -78,8 +79,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if not failing_foreign and not scan:
         return None
     confidence: Confidence = strength if failing_foreign else downgrade(strength)
-    if text_fact(situation, "environment", "mismatch"):
-        confidence = downgrade(confidence)  # pip runs in another environment than meant
+    confidence = behind_wrong_environment(situation, confidence)
     evidence = [
         error_line(situation),
         f"{code(root)} is owned by you, {who(me, situation.fact('account', 'name'))}",

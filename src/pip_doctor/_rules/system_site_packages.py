@@ -9,6 +9,7 @@ from typing import Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Fix, Link, Rule, Situation
 from pip_doctor._rules._common import (
+    behind_wrong_environment,
     code,
     downgrade,
     error_line,
@@ -50,8 +51,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         return None
     writable = situation.fact("path", "writable")
     confidence: Confidence = strength if writable is False else downgrade(strength)
-    if text_fact(situation, "environment", "mismatch"):
-        confidence = downgrade(confidence)
+    confidence = behind_wrong_environment(situation, confidence)
     kind = text_fact(situation, "environment", "kind") or "unknown"
     evidence = [error_line(situation)]
     place = failing_place_line(situation)
