@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import errno
 import shlex
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -320,8 +321,6 @@ def test_real_probes_as_the_account_in_a_root_owned_venv(
 def test_real_environment_probe_with_another_venv_activated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
-
     other = tmp_path / "proj" / ".venv"
     monkeypatch.setenv("VIRTUAL_ENV", str(other))
     report = diagnose(PermissionError(13, "Permission denied", f"{sys.prefix}/lib/x"),
