@@ -375,3 +375,15 @@ def test_windows_system_python_simulated() -> None:
         '"C:\\Program Files\\Python311\\python.exe" -m venv C:\\Users\\alice\\.venv'
     )
     assert not any("chown" in c.text for f in result.fixes for c in f.commands)
+
+
+def test_no_chown_inside_the_base_interpreter_even_in_ones_home() -> None:
+    """A venv inside the account's own pyenv build is still not chowned."""
+    base = f"{HOME}/.pyenv/versions/3.11.7"
+    venv = f"{base}/envs/app"
+    facts = merge({"interpreter": {"base_prefix": base},
+                   "path": {"environment_root": venv,
+                            "ancestors": _ancestors((venv, 0), (f"{base}/envs", 1000))}})
+    texts = _fix_text(facts, "env-owned-by-other-user")
+    assert texts
+    assert not any("chown" in t for t in texts)

@@ -116,9 +116,11 @@ def failing_place_line(situation: Situation) -> Optional[str]:
 
 def should_own(situation: Situation, path: str) -> bool:
     """The account should own ``path``: it lies in the account's home, or the
-    directory holding it belongs to the account. Never a system Python's.
+    directory holding it belongs to the account. Never a system Python's, nor
+    anything inside the base interpreter a venv was made from.
     """
-    if is_within(path, "/usr") or is_within(path, "/opt/conda"):
+    base = text_fact(situation, "interpreter", "base_prefix")
+    if is_within(path, "/usr") or (base not in (None, "/") and is_within(path, base)):
         return False
     home = text_fact(situation, "account", "home")
     if home and home != "/" and is_within(path, home):
