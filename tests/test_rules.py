@@ -387,3 +387,31 @@ def test_no_chown_inside_the_base_interpreter_even_in_ones_home() -> None:
     texts = _fix_text(facts, "env-owned-by-other-user")
     assert texts
     assert not any("chown" in t for t in texts)
+
+
+@pytest.mark.parametrize("site", [
+    f"{HOME}/.pyenv/versions/3.11.7/lib/python3.11/site-packages",
+    "/usr/local/lib/python3.11/dist-packages",
+], ids=["pyenv build in one's home", "user-owned /usr/local"])
+def test_foreign_files_in_a_base_python_are_not_chowned(site: str) -> None:
+    """The account owns a base interpreter's site-packages and some files in
+    it are root's: the cause is named, but a system or base Python is never
+    given a ``chown``.
+    """
+    prefix = site.split("/lib/", 1)[0] if "pyenv" in site else "/usr"
+    facts = merge({
+        "interpreter": {"executable": f"{prefix}/bin/python3", "prefix": prefix,
+                        "base_prefix": prefix},
+        "environment": {"kind": "system", "root": prefix, "in_venv": False},
+        "path": {"nearest_existing": f"{site}/pkg", "exists": True, "owner_uid": 0,
+                 "ancestors": _ancestors((f"{site}/pkg", 0), (site, 1000)),
+                 "environment_root": prefix},
+        "foreign_files": {"root": site, "root_owner_uid": 1000, "root_owner_name": "alice",
+                          "scanned": 40, "count": 2, "complete": True, "skipped": None,
+                          "examples": [{"path": f"{site}/pkg", "owner_uid": 0,
+                                        "owner_name": "root"}],
+                          "owners": [{"uid": 0, "name": "root", "count": 2}]},
+    })
+    texts = _fix_text(facts, "foreign-owned-files", filename=f"{site}/pkg")
+    assert texts
+    assert not any("chown" in t for t in texts)

@@ -18,6 +18,7 @@ from pip_doctor._rules._common import (
     euid,
     failing_place_line,
     permission_strength,
+    should_own,
     text_fact,
     who,
 )
@@ -88,7 +89,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if failing_foreign and place:
         evidence.append(place)
     evidence += scan
-    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=True)
+    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=should_own(situation, root))
     return Diagnosis(
         id=ID,
         title=f"Files inside your environment {code(root)} belong to another account",
