@@ -342,6 +342,19 @@ def test_enospc_without_a_file_does_not_blame_a_filesystem_with_space() -> None:
     assert f"env TMPDIR={HOME}/tmp {VENV}/bin/python -m pip install pkg" in texts
 
 
+def test_enospc_without_a_file_or_a_measurement_says_it_was_not_measured() -> None:
+    facts = merge({"path": {"source": "scheme", "free_bytes": None, "total_bytes": None,
+                            "free_inodes": None, "mount_point": "/"}})
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "disk-full"]
+    result = rule.check(situation(facts, number=errno.ENOSPC, filename=None))
+    assert isinstance(result, Diagnosis)
+    assert "not full" not in " ".join(result.evidence)
+    assert result.evidence[-1] == (
+        "the error names no file, and the free space of the filesystem at `/` (ext4), "
+        "where pip installs, was not measured"
+    )
+
+
 def test_windows_system_python_simulated() -> None:
     """Facts in the shape the probes give on Windows (no uids): venv paths and
     quoting follow the platform, and no chown is offered.

@@ -118,8 +118,12 @@ def check(situation: Situation) -> Optional[Diagnosis]:
             ))
     else:
         title = "No space left on a filesystem pip writes to"
+        measured = isinstance(situation.fact("path", "free_bytes"), int)
         evidence.append(
             f"the error names no file, and {place}, where pip installs, is not full"
+            if measured
+            else f"the error names no file, and the free space of {place}, where pip "
+            "installs, was not measured"
         )
         fixes += _elsewhere_fixes(situation)
     fixes.append(Fix(
