@@ -207,6 +207,41 @@ def test_directory_the_account_cannot_read_is_recorded(account, library, shared)
     assert path["exists"] is None  # cannot be told from outside
 
 
+SETEUID_RUNNER = r'''
+import json, os, sys
+from pip_doctor import diagnose
+from pip_doctor._manager import get_manager
+
+get_manager()
+uid, gid, filename = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+os.setegid(gid)
+os.seteuid(uid)  # the real uid stays root's, as under a set-user-id wrapper
+report = diagnose(PermissionError(13, "Permission denied", filename))
+print(json.dumps(report.facts.to_dict()["path"]))
+'''
+
+
+def test_readability_is_judged_by_the_effective_ids_like_writability(account, library, shared):
+    """Real uid root, effective uid the account: the directory the account
+    cannot enter is recorded as unreadable, as it is unwritable.
+    """
+    closed = shared / "closed"
+    closed.mkdir()
+    closed.chmod(0o700)
+    runner = library / "seteuid_runner.py"
+    runner.write_text(SETEUID_RUNNER)
+    runner.chmod(0o644)
+    result = subprocess.run(
+        [scenarios.SYSTEM_PYTHON, str(runner), str(account.uid), str(account.gid),
+         str(closed)],
+        capture_output=True, text=True, env={"PYTHONPATH": str(library)}, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    path = json.loads(result.stdout)
+    assert path["writable"] is False
+    assert path["error"] == f"permission denied reading {closed}"
+
+
 # ------------------------------------------------------------------ mounts
 
 

@@ -156,6 +156,16 @@ def is_readonly(path: str) -> Optional[bool]:
         return None
 
 
+def may(path: str, mode: int) -> Optional[bool]:
+    """``os.access`` for this process's effective ids (what the kernel checks
+    when it opens files), None when it cannot be asked.
+    """
+    try:
+        return os.access(path, mode, **_ACCESS_KWARGS)
+    except (OSError, ValueError):
+        return None
+
+
 def can_write(path: str, st: Optional[os.stat_result]) -> Optional[bool]:
     """This account may create or change entries at ``path``.
 
@@ -164,11 +174,7 @@ def can_write(path: str, st: Optional[os.stat_result]) -> Optional[bool]:
     """
     if st is None:
         return None
-    mode = os.W_OK | os.X_OK if stat.S_ISDIR(st.st_mode) else os.W_OK
-    try:
-        allowed = os.access(path, mode, **_ACCESS_KWARGS)
-    except (OSError, ValueError):
-        return None
+    allowed = may(path, os.W_OK | os.X_OK if stat.S_ISDIR(st.st_mode) else os.W_OK)
     if allowed and is_readonly(path):
         return False
     return allowed

@@ -176,9 +176,9 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         readonly = mount.readonly
     free, total, inodes = _fs.space(found.path)
     error = found.error
-    readable = st is None or not stat.S_ISDIR(st.st_mode) or os.access(
+    readable = st is None or not stat.S_ISDIR(st.st_mode) or _fs.may(
         found.path, os.R_OK | os.X_OK
-    )
+    ) is not False
     if error is None and not readable:
         error = f"permission denied reading {found.path}"
     facts.update(
