@@ -43,14 +43,23 @@ def test_secret_variable_names(name, secret):
     assert _redact.is_secret_name(name) is secret
 
 
-def test_credentials_in_urls_are_listed_whole_and_the_password_alone():
-    text = "https://alice:p%40ss-word@pypi.acme.example/simple https://TOKENVALUE99@h/x"
+def test_credentials_in_urls_list_the_password_and_lone_token_never_the_user():
+    text = ("https://alice:p%40ss-word@pypi.acme.example/simple https://TOKENVALUE99@h/x "
+            "git+ssh://deploy-robot@git.acme.example/x.git")
     found = _redact.credentials_in_text(text)
-    assert "alice:p%40ss-word" in found
-    assert "p%40ss-word" in found
-    assert "p@ss-word" in found
-    assert "TOKENVALUE99" in found
-    assert "alice" not in found
+    assert found == ["p%40ss-word", "p@ss-word", "TOKENVALUE99"]
+
+
+def test_user_names_in_pip_urls_do_not_mangle_paths(monkeypatch):
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "git+ssh://git@github.com/acme/tools.git")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://u@idx.example/simple")
+    monkeypatch.setenv("PIP_TRUSTED_HOST", "https://ci:zyx-987-abc@idx.example/")
+    path = "/usr/lib/python3/dist-packages/github_pkg/utils.py"
+    report = pip_doctor.diagnose(PermissionError(errno.EACCES, "Permission denied", path))
+    assert report.error.filename == path
+    assert path in report.to_text(color=False)
+    assert "zyx-987-abc" not in report.to_json()
+    assert _redact.redact_text(f"https://ci:pw@h/ {path}", []) == f"https://***@h/ {path}"
 
 
 def test_pip_config_credentials_are_read_at_load_and_hidden_everywhere(tmp_path, monkeypatch):

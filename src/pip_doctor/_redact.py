@@ -7,8 +7,8 @@ The built-in plugin here contributes, through ``pip_doctor_secrets``:
   the global files (``/etc/xdg/pip/pip.conf``, ``/etc/pip.conf``), the user's
   (``~/.pip/pip.conf``, ``~/.config/pip/pip.conf``) and the environment's
   (``sys.prefix/pip.conf``, ``$VIRTUAL_ENV/pip.conf``);
-- credentials inside URLs in any environment variable (``PIP_INDEX_URL``,
-  ``PIP_EXTRA_INDEX_URL``, ...);
+- passwords and tokens inside URLs in any environment variable
+  (``PIP_INDEX_URL``, ``PIP_EXTRA_INDEX_URL``, ...), never user names;
 - the values of environment variables whose names mark them as secret
   (``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ``*_KEY``, ...).
 
@@ -65,17 +65,25 @@ def _worth_hiding(value: str) -> bool:
 
 
 def credentials_in_text(text: str) -> list[str]:
-    """The ``user:password`` parts of URLs in ``text``, and the password alone.
+    """The secrets inside URLs in ``text``: passwords, and lone tokens.
 
-    The password (or a lone token, ``https://TOKEN@host``) is listed on its own
-    too, decoded as well as percent-encoded, so it is hidden wherever it shows.
+    ``https://user:password@host`` lists the password; ``https://TOKEN@host``
+    (no colon, pip's way to pass a token) lists the token. A user name is never
+    listed, nor is the lone user of an ``ssh`` URL (``git+ssh://git@github.com``):
+    it would be hidden everywhere, inside unrelated words. Each secret is listed
+    decoded as well as percent-encoded, and only when :func:`_worth_hiding`.
+    The ``user:password@`` part itself is masked by :func:`redact_text`'s URL
+    pattern, in URLs only.
     """
     found: list[str] = []
     for match in _URL_CREDENTIALS.finditer(text):
-        userinfo = match.group("userinfo")
-        found.append(userinfo)
-        user, colon, password = userinfo.partition(":")
-        secret = password if colon else user
+        user, colon, password = match.group("userinfo").partition(":")
+        if colon:
+            secret = password
+        elif "ssh" in match.group("scheme").lower():
+            continue
+        else:
+            secret = user
         for candidate in (secret, unquote(secret)):
             if _worth_hiding(candidate) and candidate not in found:
                 found.append(candidate)
