@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pip_doctor import Report, diagnose
+from pip_doctor import ErrorInfo, Report, diagnose
+from pip_doctor._pip_compat import fallback_message
 from scenarios import SYSTEM_PYTHON, Account
 from test_scenarios import diagnose_as, pdlib  # noqa: F401  (pdlib is a fixture)
 
@@ -144,6 +145,41 @@ def test_an_exception_whose_str_breaks() -> None:
 
     data = assert_sensible(diagnose(Broken(13, "Permission denied")))
     assert data["error"]["type"] == "Broken"
+
+
+class _BrokenErrno(OSError):
+    """An error whose attributes break when read: pip-doctor itself then fails."""
+
+    def __init__(self, raises: BaseException) -> None:
+        super().__init__(13, "Permission denied")
+        self.raises = raises
+
+    @property
+    def errno(self) -> int:  # type: ignore[override]
+        raise self.raises
+
+    def __str__(self) -> str:
+        raise self.raises
+
+
+@pytest.mark.parametrize("raises", [RuntimeError("no errno"), SystemExit(3),
+                                    GeneratorExit()], ids=repr)
+def test_diagnose_never_raises_even_when_the_error_itself_breaks(raises: BaseException) -> None:
+    report = diagnose(_BrokenErrno(raises))
+    assert report.error == ErrorInfo(type="_BrokenErrno", message="_BrokenErrno")
+    assert report.diagnoses == ()
+    assert [p.source for p in report.problems] == ["pip_doctor"]
+    assert type(raises).__name__ in report.problems[0].message
+
+
+def test_diagnose_lets_ctrl_c_through() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        diagnose(_BrokenErrno(KeyboardInterrupt()))
+
+
+def test_pips_fallback_wording_survives_an_error_whose_str_breaks() -> None:
+    text = fallback_message(_BrokenErrno(RuntimeError("no text")), False)
+    assert text == "Could not install packages due to an OSError: _BrokenErrno\n"
 
 
 @pytest.mark.parametrize(

@@ -32,21 +32,42 @@ def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) 
     """Diagnose ``error`` on this machine and return the ranked :class:`Report`.
 
     ``context`` describes the install that failed; None means "this
-    interpreter, a plain ``pip install``". Never raises: a failure of
-    pip-doctor itself comes back as a report with no diagnoses and a
-    ``problems`` entry.
+    interpreter, a plain ``pip install``". Never raises, except
+    ``KeyboardInterrupt`` (Ctrl-C still stops pip): any other failure of
+    pip-doctor, a plugin or the error object itself (``SystemExit`` included)
+    comes back as a report with no diagnoses and a ``problems`` entry.
     """
     try:
         if context is None:
             context = InstallContext(pip_version=_pip_compat.pip_version())
         return _engine.diagnose(error, context, _manager.get_manager())
-    except Exception as failure:  # the promise is: never raises
+    except KeyboardInterrupt:
+        raise
+    except BaseException as failure:  # the promise is: never raises
+        return _failed_report(error, context, failure)
+
+
+def _failed_report(
+    error: BaseException, context: Optional[InstallContext], failure: BaseException
+) -> Report:
+    """The report of a diagnosis that failed, built so that it cannot fail: when
+    the error object (which may be what broke) cannot be read, only its type
+    is kept.
+    """
+    name = type(error).__name__
+    try:
         info = ErrorInfo.from_exception(error)
-        return Report(
-            error=info,
-            context=context or InstallContext(),
-            problems=(Problem("pip_doctor", f"diagnosis failed: {failure!r}"),),
-        )
+    except BaseException:  # not even KeyboardInterrupt: this is its own failure
+        info = ErrorInfo(type=name, message=name)
+    try:
+        what = repr(failure)
+    except BaseException:
+        what = type(failure).__name__
+    return Report(
+        error=info,
+        context=context if isinstance(context, InstallContext) else InstallContext(),
+        problems=(Problem("pip_doctor", f"diagnosis failed: {what}"),),
+    )
 
 
 def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool) -> str:

@@ -49,11 +49,23 @@ def pip_message(error: OSError, show_traceback: bool, using_user_site: bool) -> 
 def fallback_message(error: OSError, show_traceback: bool) -> str:
     """pip's wording, for when pip cannot be imported (a tool without pip)."""
     head = "Could not install packages due to an OSError"
-    text = f"{head}." if show_traceback else f"{head}: {error}"
+    text = f"{head}." if show_traceback else f"{head}: {_describe(error)}"
     text += "\n"
-    if getattr(error, "errno", None) == errno.EACCES:
+    try:
+        denied = getattr(error, "errno", None) == errno.EACCES
+    except Exception:
+        denied = False
+    if denied:
         text += "Check the permissions.\n"
     return text.strip() + "\n"
+
+
+def _describe(error: BaseException) -> str:
+    """``str(error)``, or its type's name when its ``__str__`` breaks."""
+    try:
+        return str(error)
+    except Exception:
+        return type(error).__name__
 
 
 def pip_version() -> Optional[str]:
