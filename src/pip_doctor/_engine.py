@@ -40,6 +40,20 @@ def diagnose(
     manager: PluginManager,
 ) -> Report:
     """Run the whole pipeline. Never raises for a plugin's or probe's fault."""
+    report, secrets = diagnose_unredacted(error, context, manager)
+    return _redact.redact_report(report, secrets)
+
+
+def diagnose_unredacted(
+    error: BaseException | ErrorInfo,
+    context: Optional[InstallContext],
+    manager: PluginManager,
+) -> tuple[Report, list[_redact.Pair]]:
+    """The report before redaction, and the redaction pairs every plugin listed.
+
+    For callers that add to a report (``pip-doctor check``'s deeper scan):
+    whatever they add must go through the same pairs before it is shown.
+    """
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_exception(error)
     situation = Situation(error=info, context=context or InstallContext())
     problems: list[Problem] = list(manager.load_problems)
@@ -56,8 +70,7 @@ def diagnose(
     )
     report = _adjust(report, manager, problems, deadline)
     secrets = _collect_secrets(situation, manager, problems, deadline)
-    report = attrs.evolve(report, problems=tuple(problems))
-    return _redact.redact_report(report, secrets)
+    return attrs.evolve(report, problems=tuple(problems)), secrets
 
 
 def _run_probes(

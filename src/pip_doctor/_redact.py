@@ -213,6 +213,11 @@ def _order(pairs: Iterable[Pair]) -> list[Pair]:
     return [*sorted(literals, key=lambda pair: -len(pair[0])), *patterns]
 
 
+def redact_value(value: Any, pairs: Iterable[Pair]) -> Any:
+    """A copy of ``value`` (text, mapping, list, record) with every string redacted."""
+    return _redact_value(value, _order(pairs))
+
+
 def redact_report(report: Report, pairs: Iterable[Pair]) -> Report:
     """A copy of ``report`` with every string redacted, facts included.
 
