@@ -19,7 +19,7 @@ from typing import Any, Literal, Optional
 
 import attrs
 
-from pip_doctor._api import diagnose
+from pip_doctor import _engine, _manager, _redact
 from pip_doctor._model import JSON, InstallContext, InstallOptions, Report, Shell
 from pip_doctor._pip_compat import pip_version
 from pip_doctor._probes import foreign_files
@@ -107,8 +107,11 @@ def preflight(options: InstallOptions, *, verbose: bool = False) -> Preflight:
     context = InstallContext(
         command="install", options=options, pip_version=pip_version(), verbose=verbose
     )
-    report = _without_the_synthetic_error(diagnose(OSError(PREFLIGHT_MESSAGE), context=context))
-    report = _scan_deeper(report)
+    report, secrets = _engine.diagnose_unredacted(
+        OSError(PREFLIGHT_MESSAGE), context, _manager.get_manager()
+    )
+    report = _without_the_synthetic_error(_redact.redact_report(report, secrets))
+    report = _scan_deeper(report, secrets)
     return Preflight(report=report, findings=tuple(findings(report)))
 
 
@@ -120,11 +123,12 @@ def _without_the_synthetic_error(report: Report) -> Report:
     ))
 
 
-def _scan_deeper(report: Report) -> Report:
+def _scan_deeper(report: Report, secrets: Sequence[_redact.Pair]) -> Report:
     """The report with a complete ownership scan where the quick one ran out of time.
 
     A failing pip must answer in well under a second; a preflight may take
-    longer to look at every file of a large environment.
+    longer to look at every file of a large environment. What the scan finds
+    is redacted with the diagnosis's ``secrets``, like the rest of the report.
     """
     get = report.facts.get_fact
     root = get("foreign_files", "root")
@@ -135,6 +139,7 @@ def _scan_deeper(report: Report) -> Report:
         root, first if isinstance(first, str) else root,
         budget=DEEP_SCAN_SECONDS, limit=DEEP_SCAN_LIMIT,
     )
+    deep = _redact.redact_value(deep, secrets)
     return attrs.evolve(report, facts=report.facts.with_section("foreign_files", deep))
 
 
