@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -244,6 +245,27 @@ def test_terminal_escapes_and_undecodable_bytes_in_names_are_shown_not_obeyed(sh
     assert "\x1b" not in text
     assert "\\x1b[2Jname\\xff" in text
     text.encode("utf-8")  # no lone surrogates left
+
+
+@pytest.mark.parametrize(("shell", "program"), [("posix", ["bash", "--norc", "-c"]),
+                                                ("fish", ["fish", "--no-config", "-c"])])
+def test_commands_on_undecodable_and_control_names_work_when_run(shared, shell, program):
+    """The command shown (text and JSON) names the very directory measured."""
+    odd = os.fsencode(shared) + b"/caf\xe9 \x1b[2J\nx"
+    os.mkdir(odd)
+    report = pip_doctor.diagnose(eacces(odd + b"/x"))
+    check = Fix("See the directory",
+                shell_commands(["ls", "-d", os.fsdecode(odd)], shells=[shell]))
+    report = report.with_diagnosis(Diagnosis(id="acme/odd", title="Odd", confidence="high",
+                                             evidence=("odd",), fixes=(check,)))
+    (shown,) = [line.strip() for line in render_text(report, shell=shell).splitlines()
+                if line.strip().startswith("ls -d ")]
+    (in_json,) = [c["text"] for d in json.loads(render_json(report))["diagnoses"]
+                  for f in d["fixes"] for c in f["commands"] if c["text"].startswith("ls ")]
+    assert shown == in_json
+    assert shown.isprintable()
+    ran = subprocess.run([*program, shown], capture_output=True, check=True)
+    assert ran.stdout == odd + b"\n"
 
 
 def test_printable_escapes_controls_and_surrogates():

@@ -22,13 +22,16 @@ from hypothesis import strategies as st
 
 from pip_doctor._shells import command_line, quote, shell_commands
 
-#: Characters that shells treat specially, typographic quotes included.
+#: Characters that shells treat specially, typographic quotes included (the
+#: unprintable ones, tab among them, are in ``_odd_chars``).
 SPECIALS = [
-    *" '\"‘’‚‛“”„`$%!^&|;<>()[]{}*?~#=,@\\\t-.:+",
-    "é", "日", "本", "🐍", "\u00a0", "\u2013",
+    *" '\"‘’‚‛“”„`$%!^&|;<>()[]{}*?~#=,@\\-.:+",
+    "é", "日", "本", "🐍", "\u2013",
 ]
 
-_plain = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\0")
+#: Everything :meth:`str.isprintable` refuses (space aside).
+UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")
+_plain = st.characters(blacklist_categories=UNPRINTABLE)
 _word_chars = st.one_of(st.sampled_from(SPECIALS), _plain)
 #: Text as the program name or an argument: any printable text, possibly empty.
 words = st.text(_word_chars, max_size=24)
@@ -53,6 +56,40 @@ def windows_paths(draw: st.DrawFn) -> str:
     return drive + "\\".join(parts) + trailing
 
 
+def _is_a_file_name(text: str) -> bool:
+    """What :func:`os.fsdecode` can give: its surrogate escapes are bytes that
+    do not decode, never ones that together are a valid character.
+    """
+    try:
+        return os.fsdecode(os.fsencode(text)) == text
+    except UnicodeEncodeError:
+        return False
+
+
+#: Control characters, undecodable bytes (surrogate escapes) and other
+#: unprintable characters: no-break and zero-width spaces, line separators.
+_odd_chars = st.one_of(
+    st.characters(whitelist_categories=("Cc",), blacklist_characters="\0"),
+    st.integers(0xDC80, 0xDCFF).map(chr),
+    st.sampled_from(["\u00a0", "\u200b", "\u2028", "\u00ad", "\ufeff"]),
+)
+#: Names holding any of those among printable text and shell specials.
+odd_words = st.text(st.one_of(_odd_chars, _word_chars), min_size=1, max_size=24).filter(
+    lambda s: not s.isprintable() and _is_a_file_name(s)
+)
+
+#: File names no terminal could show as they are, in the shape they reach Python.
+ODD = [
+    "/tmp/new\nline",
+    "/tmp/caf\udce9",
+    "/tmp/\x1b[31mred\x1b[0m",
+    "/tmp/it's\udcff!$HOME\\",
+    "/tmp/nb\u00a0sp/zw\u200bsp",
+    "\udcff",
+    "\t",
+    "/tmp/\udcc3x\x7f",
+]
+
 NASTY = [
     "/tmp/it's here",
     "/home/a b/.venv",
@@ -70,8 +107,11 @@ NASTY = [
 # ------------------------------------------------------------------- posix
 
 
+PRINTABLE_NASTY = [n for n in NASTY if n.isprintable()]
+
+
 @given(st.lists(st.one_of(posix_paths(), words), min_size=1, max_size=6))
-@example(NASTY)
+@example(PRINTABLE_NASTY)
 def test_posix_round_trips_through_shlex(argv: list[str]) -> None:
     assert shlex.split(command_line(argv, "posix")) == argv
 
@@ -87,11 +127,26 @@ def _real_shell_argv(shell: Sequence[str], quoted: Sequence[str]) -> list[str]:
 @pytest.mark.parametrize("shell", [["bash", "--norc", "-c"], ["dash", "-c"]])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(paths=st.lists(st.one_of(posix_paths(), words), min_size=1, max_size=12))
-@example(paths=NASTY)
+@example(paths=PRINTABLE_NASTY)
 def test_posix_round_trips_through_real_shell(shell: list[str], paths: list[str]) -> None:
     if shutil.which(shell[0]) is None:
         pytest.fail(f"{shell[0]} is not installed")
     assert _real_shell_argv(shell, [quote(p, "posix") for p in paths]) == paths
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paths=st.lists(st.one_of(odd_words, posix_paths(), words), min_size=1, max_size=12))
+@example(paths=ODD)
+@example(paths=NASTY)
+def test_unprintable_names_round_trip_through_real_bash_as_printable_text(
+    paths: list[str],
+) -> None:
+    """Control characters and undecodable bytes: ANSI-C quotes, ``$'\\xff'``
+    (bash and zsh; POSIX sh only since POSIX.1-2024, so dash is not asked).
+    """
+    quoted = [quote(p, "posix") for p in paths]
+    assert all(q.isprintable() for q in quoted)
+    assert _real_shell_argv(["bash", "--norc", "-c"], quoted) == paths
 
 
 # -------------------------------------------------------------------- fish
@@ -136,7 +191,7 @@ def fish_unquote(line: str) -> list[str]:
 
 
 @given(st.lists(st.one_of(posix_paths(), words), min_size=1, max_size=6))
-@example(NASTY)
+@example(PRINTABLE_NASTY)
 def test_fish_round_trips_through_reference_unquoter(argv: list[str]) -> None:
     assert fish_unquote(command_line(argv, "fish")) == argv
 
@@ -150,6 +205,17 @@ def test_fish_round_trips_through_real_fish(paths: list[str]) -> None:
     assert _real_shell_argv(["fish", "--no-config", "-c"], [quote(p, "fish") for p in paths]) == (
         paths
     )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(odd_words, posix_paths(), words), min_size=1, max_size=12))
+@example(ODD)
+def test_unprintable_names_round_trip_through_real_fish_as_printable_text(
+    paths: list[str],
+) -> None:
+    quoted = [quote(p, "fish") for p in paths]
+    assert all(q.isprintable() for q in quoted)
+    assert _real_shell_argv(["fish", "--no-config", "-c"], quoted) == paths
 
 
 # -------------------------------------------------------------- PowerShell

@@ -301,8 +301,20 @@ def _fix(fix: Fix, shell: Shell, pen: Pen) -> list[str]:
     commands, used = _commands_for(fix, shell)
     if used != shell and commands:
         lines.append(f"      (no {_SHELL_NAME[shell]} version; for {_SHELL_NAME[used]}:)")
-    lines.extend(f"        {printable(command.text)}" for command in commands)
+    lines.extend(f"        {shown_command(command)}" for command in commands)
     return lines
+
+
+def shown_command(command: Command) -> str:
+    """The command exactly as the user should type it.
+
+    Quoting makes every posix and fish command printable already (unprintable
+    and undecodable characters become ``\\xHH`` escapes the shell reads
+    back), so it is shown unchanged: escaping it again would name another
+    path. Only text no quoting made printable (PowerShell or cmd, for names no
+    Windows path can hold) is escaped, so that it cannot drive the terminal.
+    """
+    return command.text if command.text.isprintable() else printable(command.text)
 
 
 def _commands_for(fix: Fix, shell: Shell) -> tuple[tuple[Command, ...], Shell]:
@@ -334,7 +346,7 @@ def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     if first is not None:
         lines.extend(pen.block(f"fix: {first.summary}", "    ", "      "))
         commands, _used = _commands_for(first, shell)
-        lines.extend(f"        {printable(command.text)}" for command in commands)
+        lines.extend(f"        {shown_command(command)}" for command in commands)
     lines.append(f"    more: pip-doctor explain {printable(diagnosis.id)}")
     return lines
 

@@ -3,8 +3,14 @@
 A command is an argv list; :func:`command_line` turns it into the text one
 shell reads back as that same argv:
 
-- ``posix`` (sh, bash, zsh): :func:`shlex.quote`.
-- ``fish``: single quotes, in which only ``\\\\`` and ``\\'`` are escapes.
+- ``posix`` (sh, bash, zsh): :func:`shlex.quote`; but text with a control
+  or other unprintable character, or a byte that is not valid in the file
+  system's encoding (a surrogate escape, U+DC80..U+DCFF), is written in
+  bash/zsh ANSI-C quotes, ``$'/srv/caf\\xe9'``, one ``\\xHH`` per byte.
+  Plain POSIX ``sh`` (dash) reads ``$'...'`` only since POSIX.1-2024; such
+  a command is for bash or zsh.
+- ``fish``: single quotes, in which only ``\\\\`` and ``\\'`` are escapes;
+  unprintable characters and undecodable bytes as ``\\xHH`` outside them.
 - ``powershell``: single quotes, in which a quote (ASCII or one of the
   typographic single quotes PowerShell also accepts) is doubled; a quoted
   program is called with ``&``.
@@ -12,10 +18,15 @@ shell reads back as that same argv:
   Microsoft C runtime's rule), and ``%`` written as ``"^%"`` outside the
   quotes so that cmd does not expand variables. A ``"`` cannot be part of a
   Windows path; in other text it is written as ``\\"``.
+
+So a posix or fish command is always printable text that, typed or pasted,
+gives the program exactly the bytes of the path that was measured.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import shlex
 from collections.abc import Iterable, Sequence
@@ -41,14 +52,51 @@ def quote(text: str, shell: Shell) -> str:
     ):
         return text
     if shell == "posix":
-        return shlex.quote(text)
+        return shlex.quote(text) if text.isprintable() else _ansi_c_quote(text)
     if shell == "fish":
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return _quote_fish(text)
     if shell == "powershell":
         return "'" + "".join(c + c if c in _PS_QUOTES else c for c in text) + "'"
     if shell == "cmd":
         return _quote_cmd(text)
     raise ValueError(f"unknown shell {shell!r}")
+
+
+def _hex_bytes(char: str) -> str:
+    """``\\xHH`` for each byte ``char`` stands for in a file name."""
+    try:
+        raw = os.fsencode(char)  # a surrogate escape gives back its byte
+    except UnicodeEncodeError:  # a lone surrogate no file name can hold
+        raw = char.encode("utf-8", "surrogatepass")
+    return "".join(f"\\x{byte:02x}" for byte in raw)
+
+
+def _ansi_c_quote(text: str) -> str:
+    """bash/zsh ``$'...'``: ``\\``, ``'`` and ``!`` escaped, unprintables as bytes."""
+    out: list[str] = []
+    for char in text:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char == "!" or not char.isprintable():
+            out.append(_hex_bytes(char))
+        else:
+            out.append(char)
+    return "$'" + "".join(out) + "'"
+
+
+def _quote_fish(text: str) -> str:
+    """Printable runs single-quoted (or bare), the rest as ``\\xHH`` between them."""
+    pieces: list[str] = []
+    for printable, chars in itertools.groupby(text, str.isprintable):
+        run = "".join(chars)
+        if printable:
+            if _SAFE["fish"].fullmatch(run):
+                pieces.append(run)
+            else:
+                pieces.append("'" + run.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        else:
+            pieces.append("".join(_hex_bytes(char) for char in run))
+    return "".join(pieces) or "''"
 
 
 def _quote_cmd(text: str) -> str:
