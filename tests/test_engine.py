@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import json
+import subprocess
 import sys
 import textwrap
 import time
@@ -78,6 +80,34 @@ def test_duplicate_ids_keep_the_first_and_plugin_ids_must_be_namespaced(tmp_path
     assert "'disk-full' is not namespaced" in messages
 
 
+def test_an_adjusted_report_is_held_to_blocked_namespaced_and_ranked(tmp_path, monkeypatch):
+    _plugin(tmp_path, monkeypatch, "pd_adjuster", """
+        import attrs
+        from pip_doctor import Diagnosis, Rule, hookimpl
+
+        @hookimpl
+        def pip_doctor_rules():
+            return [Rule(id="adj/rule", check=lambda situation: Diagnosis(
+                id="adj/low", title="low", confidence="low"))]
+
+        @hookimpl
+        def pip_doctor_adjust_report(report):
+            added = (Diagnosis(id="adj/blocked", title="blocked", confidence="high"),
+                     Diagnosis(id="bare-id", title="not namespaced", confidence="high"),
+                     Diagnosis(id="adj/high", title="high", confidence="high"))
+            return attrs.evolve(report, diagnoses=(*report.diagnoses, *added))
+    """)
+    monkeypatch.setenv("PIP_DOCTOR_BLOCK", "adj/blocked")
+    report = pip_doctor.diagnose(OSError("x"))
+    ids = [d.id for d in report.diagnoses]
+    assert "adj/blocked" not in ids
+    assert "bare-id" not in ids
+    assert ids.index("adj/high") < ids.index("adj/low")
+    assert [d.rank for d in report.diagnoses] == sorted(d.rank for d in report.diagnoses)
+    assert any(p.source == "pd_adjuster" and "'bare-id'" in p.message
+               for p in report.problems)
+
+
 def test_a_probe_returning_what_json_cannot_carry_is_a_problem(tmp_path, monkeypatch):
     _plugin(tmp_path, monkeypatch, "pd_junk_probe", """
         from pip_doctor import Probe, hookimpl
@@ -132,3 +162,38 @@ def test_format_os_error_falls_back_to_pips_text_when_the_diagnosis_breaks(monke
     assert report.diagnoses == ()
     assert "engine bug" in report.problems[0].message
     assert pip_doctor.format_os_error(error, False, False).startswith(pips(error, False, False))
+
+
+BLOCKED_REPORT = r'''
+import json, sys
+import pip  # loaded, as under pip
+import pip._internal.locations  # loaded by pip's install command before it blocks
+import pip_doctor
+from pip_doctor import _manager
+
+_manager.get_manager()  # plugins load when pip's install command starts
+attempted = []
+
+def block(event, args):  # how pip 26.3 blocks: an audit hook on "import" events
+    if event == "import":
+        attempted.append(args[0])
+        raise ImportError(f"blocked import of {args[0]!r}")
+
+sys.addaudithook(block)
+report = pip_doctor.diagnose(PermissionError(13, "Permission denied", sys.argv[1]))
+text, data = report.to_text(color=False, shell="posix"), json.loads(report.to_json())
+print(json.dumps({"attempted": attempted, "problems": data["problems"], "text": bool(text),
+                  "pip": data["pip"]["version"] == pip.__version__}))
+'''
+
+
+def test_diagnose_and_both_renderings_import_nothing_once_imports_are_blocked(tmp_path):
+    """pip 26.3 blocks every import once installing starts: ``import pip_doctor``
+    and loading the plugins (what the pip hook does first) load all that a
+    diagnosis, its text and its JSON need; pip's version is read, not imported.
+    """
+    result = subprocess.run([sys.executable, "-c", BLOCKED_REPORT, str(tmp_path / "x")],
+                            capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome == {"attempted": [], "problems": [], "text": True, "pip": True}

@@ -18,7 +18,6 @@ from pip_doctor._manager import Contribution, PluginManager, is_namespaced
 from pip_doctor._model import (
     Diagnosis,
     ErrorInfo,
-    Facts,
     InstallContext,
     Problem,
     Report,
@@ -154,7 +153,7 @@ def _adjust(
                 Problem(source, f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
             )
         elif isinstance(outcome.value, Report):
-            report = outcome.value
+            report = _checked_adjustment(report, outcome.value, source, manager, problems)
         elif outcome.value is not None:
             problems.append(
                 Problem(
@@ -164,6 +163,36 @@ def _adjust(
                 )
             )
     return report
+
+
+def _checked_adjustment(
+    before: Report,
+    after: Report,
+    source: str,
+    manager: PluginManager,
+    problems: list[Problem],
+) -> Report:
+    """``after`` under the rules every diagnosis obeys: no blocked id, a
+    namespaced id for what a plugin adds, ranked best first.
+    """
+    known = {diagnosis.id for diagnosis in before.diagnoses}
+    kept: list[Diagnosis] = []
+    for diagnosis in after.diagnoses:
+        if diagnosis.id in manager.blocked:
+            continue
+        if (
+            diagnosis.id not in known
+            and not manager.is_builtin(source)
+            and not is_namespaced(diagnosis.id)
+        ):
+            problems.append(Problem(
+                source,
+                f"pip_doctor_adjust_report added diagnosis id {diagnosis.id!r}, "
+                "which is not namespaced; ignored",
+            ))
+            continue
+        kept.append(diagnosis)
+    return attrs.evolve(after, diagnoses=rank_diagnoses(kept))
 
 
 def _collect_secrets(
@@ -272,5 +301,3 @@ def _not_json(value: Any, path: str = "$", depth: int = 0) -> Optional[str]:
         return None
     return f"{path}: {type(value).__name__}"
 
-
-__all__ = ["Facts", "diagnose"]
