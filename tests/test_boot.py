@@ -38,7 +38,7 @@ def test_install_is_idempotent_and_adds_one_finder():
     done = run_python("""
         import sys, _pip_doctor_boot as boot
         boot.install(); boot.install(); boot.install()
-        print(sum(f is boot._finder for f in sys.meta_path), sys.meta_path[0] is boot._finder)
+        print(sum(f is boot for f in sys.meta_path), sys.meta_path[0] is boot)
     """)
     assert done.stdout.split() == ["1", "True"], done.stderr
 
@@ -49,7 +49,7 @@ def test_disable_variable(value: str, active: bool):
     done = run_python("""
         import sys, _pip_doctor_boot as boot
         boot.install()
-        print(any(f is boot._finder for f in sys.meta_path))
+        print(any(f is boot for f in sys.meta_path))
     """, env={"PIP_DOCTOR_DISABLE": value})
     assert done.stdout.strip() == str(active), done.stderr
 
@@ -57,8 +57,7 @@ def test_disable_variable(value: str, active: bool):
 def test_finder_ignores_every_other_module():
     done = run_python("""
         import _pip_doctor_boot as boot
-        f = boot._finder
-        print([f.find_spec(n) for n in ("json", "pip", "pip._internal.commands.download",
+        print([boot.find_spec(n) for n in ("json", "pip", "pip._internal.commands.download",
                                         "pip._internal.commands.installx")])
     """)
     assert done.stdout.strip() == "[None, None, None, None]", done.stderr

@@ -1,7 +1,8 @@
 """The hook inside pip: the install and uninstall commands, with the diagnosis.
 
-``_pip_doctor_boot`` hands pip's freshly imported command modules to
-:func:`patch_install_module` and :func:`patch_uninstall_module`. They wrap the
+``_pip_doctor_boot``'s finder asks :func:`hooked_spec` for pip's install and
+uninstall command modules; once such a module has run, it goes to
+:func:`patch_install_module` or :func:`patch_uninstall_module`. They wrap the
 existing ``run`` of the command class (pip decorates it; it is wrapped, never
 redefined). While a wrapped command runs:
 
@@ -32,6 +33,7 @@ patched and pip runs as without pip-doctor (a note on stderr under ``-v``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import logging
@@ -39,7 +41,8 @@ import os
 import pkgutil
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any, Optional
 
@@ -77,6 +80,55 @@ RunFunction = Callable[[Any, Any, list[str]], int]
 MessageFunction = Callable[[OSError, bool, bool], str]
 
 
+# ------------------------------------------------------------------ finding
+
+
+def hooked_spec(
+    finder: object, fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType]
+) -> Optional[ModuleSpec]:
+    """The spec of a hooked pip module, from the finders after ``finder``, with
+    a loader that patches the module once it has run. Called by
+    ``_pip_doctor_boot.find_spec``; None when no later finder knows the name.
+    """
+    patch = PATCHERS.get(fullname)
+    finders = list(sys.meta_path)
+    if patch is None or finder not in finders:
+        return None
+    for later in finders[finders.index(finder) + 1:]:
+        find_spec = getattr(later, "find_spec", None)
+        spec = find_spec(fullname, path, target) if find_spec is not None else None
+        if spec is None:
+            continue
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = HookedLoader(spec.loader, patch)
+        return spec  # type: ignore[no-any-return]
+    return None
+
+
+class HookedLoader:
+    """The real loader of a hooked pip module; runs ``patch`` after the module.
+
+    Every other attribute (``get_code``, ``get_filename``, ...) is the real
+    loader's. A failing patch is swallowed: pip works as without pip-doctor.
+    """
+
+    def __init__(self, loader: Any, patch: Callable[[ModuleType], None]) -> None:
+        self.loader = loader
+        self.patch = patch
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: ModuleSpec) -> Optional[ModuleType]:
+        create = getattr(self.loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        with contextlib.suppress(Exception):
+            self.patch(module)
+
+
 # ------------------------------------------------------------------ patching
 
 
@@ -95,6 +147,13 @@ def patch_install_module(module: ModuleType) -> None:
 def patch_uninstall_module(module: ModuleType) -> None:
     """Wrap ``UninstallCommand.run`` of pip's ``commands.uninstall`` module."""
     _patch_command(module, "UninstallCommand", "uninstall", None)
+
+
+#: What to do with each hooked pip module once it has run.
+PATCHERS: dict[str, Callable[[ModuleType], None]] = {
+    "pip._internal.commands.install": patch_install_module,
+    "pip._internal.commands.uninstall": patch_uninstall_module,
+}
 
 
 def _patch_command(
@@ -407,6 +466,7 @@ def run_pip_install(argv: list[str]) -> int:
 
 
 __all__ = [
+    "hooked_spec",
     "patch_install_module",
     "patch_uninstall_module",
     "prepare",
