@@ -6,8 +6,10 @@ from typing import Optional
 
 import attrs
 
-from pip_doctor import _engine, _manager, _pip_compat
+from pip_doctor import _engine, _manager, _model, _pip_compat, _render_json, _render_text
 from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
+
+_model.set_renderers(text=_render_text.render_text, json=_render_json.render_json)
 
 _current_context: Optional[InstallContext] = None
 _last_report: Optional[Report] = None

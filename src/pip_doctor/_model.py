@@ -445,16 +445,24 @@ class Report:
 
     def to_json(self, *, indent: Optional[int] = 2) -> str:
         """The JSON text of :meth:`to_dict`."""
-        from pip_doctor._render_json import render_json
-
-        return render_json(self, indent=indent)
+        return _RENDERERS["json"](self, indent=indent)
 
     def to_text(self, *, color: Optional[bool] = None, shell: Optional[Shell] = None,
                 width: int = 80) -> str:
         """The diagnosis as text in pip's voice (without pip's own message)."""
-        from pip_doctor._render_text import render_text
+        return _RENDERERS["text"](self, color=color, shell=shell, width=width)
 
-        return render_text(self, color=color, shell=shell, width=width)
+
+#: The renderers behind :meth:`Report.to_text` and :meth:`Report.to_json`.
+#: They import this module, so it cannot import them; ``pip_doctor._api``
+#: imports them at its top and registers them here (no import happens when a
+#: report is rendered, which pip 26.3 would block).
+_RENDERERS: dict[str, Callable[..., str]] = {}
+
+
+def set_renderers(*, text: Callable[..., str], json: Callable[..., str]) -> None:
+    """Register the text and JSON renderers (done once, by ``pip_doctor._api``)."""
+    _RENDERERS.update(text=text, json=json)
 
 
 def rank_diagnoses(diagnoses: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sys
 from collections.abc import Callable
 from typing import Optional
 
@@ -69,8 +70,15 @@ def _describe(error: BaseException) -> str:
 
 
 def pip_version() -> Optional[str]:
-    try:
-        from pip import __version__
-    except Exception:
-        return None
-    return str(__version__)
+    """The version of the pip that is loaded (under pip it always is, and
+    nothing is imported: pip 26.3 blocks imports on the error path), else of
+    the pip that is installed, or None.
+    """
+    pip = sys.modules.get("pip")
+    if pip is None:
+        try:
+            import pip  # only outside a pip run: the command line, a tool
+        except Exception:
+            return None
+    version = getattr(pip, "__version__", None)
+    return version if isinstance(version, str) else None
