@@ -242,6 +242,22 @@ def test_readability_is_judged_by_the_effective_ids_like_writability(account, li
     assert path["error"] == f"permission denied reading {closed}"
 
 
+def test_another_interpreter_in_the_context_is_recorded_and_said_not_measured(tmp_path):
+    other = scenarios.SYSTEM_PYTHON
+    assert other != sys.executable
+    report = pip_doctor.diagnose(eacces(str(tmp_path / "x")),
+                                 context=InstallContext(interpreter=other))
+    facts = report.facts.to_dict()["interpreter"]
+    assert (facts["executable"], facts["context_interpreter"]) == (sys.executable, other)
+    (said,) = [p.message for p in report.problems if other in p.message]
+    assert said == (f"the install context names {other}, but the facts are of the Python "
+                    f"running pip-doctor, {sys.executable}: run pip-doctor with {other} to "
+                    f"diagnose that one")
+    same = pip_doctor.diagnose(eacces(str(tmp_path / "x")))
+    assert same.facts.get_fact("interpreter", "context_interpreter") == sys.executable
+    assert same.problems == ()
+
+
 # ------------------------------------------------------------------ mounts
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Optional
 
 import attrs
@@ -34,7 +36,11 @@ def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) 
     """Diagnose ``error`` on this machine and return the ranked :class:`Report`.
 
     ``context`` describes the install that failed; None means "this
-    interpreter, a plain ``pip install``". Never raises, except
+    interpreter, a plain ``pip install``". The probes measure the Python
+    running this call (``sys.executable``), never ``context.interpreter``: to
+    diagnose another interpreter, call this from it (``pip-doctor`` run with
+    that Python). When the two differ, the report says so in ``problems``
+    (and the ``interpreter`` facts hold both). Never raises, except
     ``KeyboardInterrupt`` (Ctrl-C still stops pip): any other failure of
     pip-doctor, a plugin or the error object itself (``SystemExit`` included)
     comes back as a report with no diagnoses and a ``problems`` entry.
@@ -42,11 +48,24 @@ def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) 
     try:
         if context is None:
             context = InstallContext(pip_version=_pip_compat.pip_version())
-        return _engine.diagnose(error, context, _manager.get_manager())
+        report = _engine.diagnose(error, context, _manager.get_manager())
+        other = _other_interpreter(context)
+        if other is not None:
+            report = report.with_problem(Problem("pip_doctor", other))
+        return report
     except KeyboardInterrupt:
         raise
     except BaseException as failure:  # the promise is: never raises
         return _failed_report(error, context, failure)
+
+
+def _other_interpreter(context: InstallContext) -> Optional[str]:
+    """What to say when ``context`` names another Python than the one measured."""
+    named, measured = context.interpreter, sys.executable
+    if not named or not measured or os.path.abspath(named) == os.path.abspath(measured):
+        return None
+    return (f"the install context names {named}, but the facts are of the Python running "
+            f"pip-doctor, {measured}: run pip-doctor with {named} to diagnose that one")
 
 
 def _failed_report(

@@ -37,6 +37,8 @@ def run(situation: Situation) -> dict[str, Any]:
         "exec_prefix": sys.exec_prefix,
         "platform": sys.platform,
         "pip_version": pip_version(situation),
+        # What the caller says ran pip; every fact here is of sys.executable.
+        "context_interpreter": situation.context.interpreter or None,
     }
 
 
