@@ -78,6 +78,7 @@ class InstallOptions:
     isolated: bool = False
 
     def to_dict(self) -> dict[str, JSON]:
+        """The options as the report's ``pip.options`` (``isolated`` is not in it)."""
         return {
             "user": self.user,
             "target": self.target,
@@ -126,6 +127,9 @@ class ErrorInfo:
 
     @classmethod
     def from_exception(cls, error: BaseException) -> ErrorInfo:
+        """Read ``error``'s errno, strerror, file names and text; attributes of
+        the wrong type become None and a broken ``__str__`` gives the type name.
+        """
         number = getattr(error, "errno", None)
         if not isinstance(number, int) or isinstance(number, bool):
             number = None
@@ -149,6 +153,7 @@ class ErrorInfo:
         )
 
     def to_dict(self) -> dict[str, JSON]:
+        """The report's ``error`` object, keys in the contract's order."""
         return {
             "type": self.type,
             "errno": self.errno,
@@ -205,17 +210,22 @@ class Facts(Mapping[str, Mapping[str, JSON]]):
         return hash(tuple(self._data))
 
     def get_fact(self, probe: str, key: str, default: Any = None) -> Any:
+        """The value ``probe`` measured for ``key``, or ``default`` when the
+        probe did not run, failed, or did not measure it.
+        """
         section = self._data.get(probe)
         if section is None:
             return default
         return section.get(key, default)
 
     def with_section(self, probe: str, values: Mapping[str, JSON]) -> Facts:
+        """A copy in which ``probe``'s facts are ``values`` (added or replaced)."""
         data = dict(self._data)
         data[probe] = values
         return Facts(data)
 
     def to_dict(self) -> dict[str, dict[str, JSON]]:
+        """The facts as plain dicts and lists: the report's ``environment``."""
         return {k: _thaw(v) for k, v in self._data.items()}
 
 
@@ -251,6 +261,7 @@ class Command:
     text: str
 
     def to_dict(self) -> dict[str, JSON]:
+        """``{"shell": ..., "text": ...}``, as in the report's fixes."""
         return {"shell": self.shell, "text": self.text}
 
 
@@ -279,9 +290,11 @@ class Fix:
     safety: Safety = attrs.field(default="safe", validator=_check_choice(SAFETIES))
 
     def for_shell(self, shell: Shell) -> tuple[Command, ...]:
+        """The commands for ``shell``, in order (empty when the fix has none)."""
         return tuple(c for c in self.commands if c.shell == shell)
 
     def to_dict(self) -> dict[str, JSON]:
+        """The fix as in the report: summary, safety, commands."""
         return {
             "summary": self.summary,
             "safety": self.safety,
@@ -301,6 +314,7 @@ class Link:
     url: str
 
     def to_dict(self) -> dict[str, JSON]:
+        """``{"title": ..., "url": ...}``, as in the report's links."""
         return {"title": self.title, "url": self.url}
 
 
@@ -333,6 +347,9 @@ class Diagnosis:
         return _CONFIDENCE_RANK[self.confidence]
 
     def to_dict(self) -> dict[str, JSON]:
+        """The diagnosis as in the report, keys in the contract's order
+        (``warnings`` are for the text report only).
+        """
         return {
             "id": self.id,
             "title": self.title,
@@ -352,6 +369,7 @@ class Problem:
     message: str
 
     def to_dict(self) -> dict[str, JSON]:
+        """``{"source": ..., "message": ...}``, as in the report's problems."""
         return {"source": self.source, "message": self.message}
 
 
@@ -416,6 +434,7 @@ class Report:
         return attrs.evolve(changed, diagnoses=rank_diagnoses(changed.diagnoses))
 
     def with_problem(self, problem: Problem) -> Report:
+        """A copy with ``problem`` added after the others."""
         return attrs.evolve(self, problems=(*self.problems, problem))
 
     def _map(self, diagnosis_id: str, change: Any) -> Report:
