@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shlex
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -89,6 +91,35 @@ def test_a_matching_rule_reports_measured_facts_fixes_and_links(tmp_path, monkey
     assert found.fixes[0].safety == "review"
     assert [link.url for link in found.links] == ["https://go.example/guide"]
     assert found.source.startswith("pip_doctor.declarative (")
+
+
+def test_raw_commands_quote_each_placeholder_for_their_shell(tmp_path, monkeypatch):
+    target = tmp_path / "my env"
+    target.mkdir()
+    _rules(tmp_path, monkeypatch, """
+        [[rule]]
+        id = "t/raw"
+        title = "In {path.nearest_existing}"
+        evidence = ["at {path.nearest_existing}"]
+        [[rule.fix]]
+        summary = "Mark {path.nearest_existing}"
+        [rule.fix.commands]
+        posix = "touch {path.nearest_existing}/marked && echo {{done}}"
+        fish = "touch {path.nearest_existing}/marked"
+        cmd = "type nul > {path.nearest_existing}\\\\marked"
+    """)
+    found = pip_doctor.diagnose(_eacces(target / "pkg" / "file.py")).get("t/raw")
+    assert found is not None
+    assert (found.title, found.evidence) == (f"In {target}", (f"at {target}",))
+    assert found.fixes[0].summary == f"Mark {target}"
+    commands = {c.shell: c.text for c in found.fixes[0].commands}
+    assert commands["cmd"] == f'type nul > "{target}"\\marked'
+    for shell in ("posix", "fish"):
+        assert shlex.split(commands[shell])[:2] == ["touch", f"{target}/marked"]
+    ran = subprocess.run(["sh", "-c", commands["posix"]], capture_output=True, text=True,
+                         check=False)
+    assert (ran.returncode, ran.stdout) == (0, "{done}\n")
+    assert (target / "marked").exists()
 
 
 @pytest.mark.parametrize(

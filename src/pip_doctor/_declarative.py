@@ -54,6 +54,7 @@ The format (every id namespaced, ``acme/...``)::
     safety = "review"          # review (default) | safe
     argv = ["acme-env", "repair", "{environment.root}"]   # quoted per shell
     # commands = { posix = "...", fish = "...", powershell = "...", cmd = "..." }
+    #   (raw lines; each placeholder's value is quoted for that shell)
 
     [[rule.link]]
     title = "Python at ACME"
@@ -74,6 +75,7 @@ from __future__ import annotations
 
 import errno as _errno
 import fnmatch
+import functools
 import os
 import re
 import sys
@@ -97,10 +99,11 @@ from pip_doctor._model import (
     Problem,
     Report,
     Rule,
+    Shell,
     Situation,
 )
 from pip_doctor._probes import _fs
-from pip_doctor._shells import shell_commands
+from pip_doctor._shells import quote, shell_commands
 from pip_doctor.hookspecs import PROJECT_NAME
 
 if sys.version_info >= (3, 11):
@@ -209,8 +212,15 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def render(text: str, situation: Situation) -> Optional[str]:
-    """``text`` with its placeholders filled in, or None when one has no value."""
+def render(
+    text: str, situation: Situation, quote_value: Optional[Callable[[str], str]] = None
+) -> Optional[str]:
+    """``text`` with its placeholders filled in, or None when one has no value.
+
+    ``quote_value`` turns each filled-in value into what ``text`` needs: a
+    command line passes its shell's quoting, so a path with a space stays one
+    word. Evidence, titles and links are filled in plainly.
+    """
     missing = False
 
     def fill(match: re.Match[str]) -> str:
@@ -224,7 +234,8 @@ def render(text: str, situation: Situation) -> Optional[str]:
         if value is None or value == "":
             missing = True
             return ""
-        return _as_text(value)
+        shown = _as_text(value)
+        return quote_value(shown) if quote_value is not None else shown
 
     result = _PLACEHOLDER.sub(fill, text)
     return None if missing else result
@@ -300,6 +311,10 @@ def _any_glob(patterns: Sequence[re.Pattern[str]], values: Iterable[Any]) -> boo
     return any(pattern.match(text) for pattern in patterns for text in texts)
 
 
+def _quote_for(shell: Shell, value: str) -> str:
+    return quote(value, shell)
+
+
 @attrs.frozen
 class FixTemplate:
     """A fix whose commands are filled in from the facts when the rule matches."""
@@ -307,7 +322,7 @@ class FixTemplate:
     summary: str
     safety: str = "review"
     argvs: tuple[tuple[str, ...], ...] = ()
-    commands: tuple[tuple[str, str], ...] = ()
+    commands: tuple[tuple[Shell, str], ...] = ()
 
     def build(self, situation: Situation) -> Optional[Fix]:
         summary = render(self.summary, situation)
@@ -320,10 +335,10 @@ class FixTemplate:
                 return None
             commands.extend(shell_commands([w for w in words if w is not None]))
         for shell, text in self.commands:
-            line = render(text, situation)
+            line = render(text, situation, functools.partial(_quote_for, shell))
             if line is None:
                 return None
-            commands.append(Command(shell=shell, text=line))  # type: ignore[arg-type]
+            commands.append(Command(shell=shell, text=line))
         order = {shell: index for index, shell in enumerate(SHELLS)}
         commands.sort(key=lambda command: order[command.shell])
         return Fix(summary, commands, safety=self.safety)  # type: ignore[arg-type]
@@ -600,12 +615,12 @@ def _fix(table: dict[str, Any], index: int) -> FixTemplate:
         argvs = tuple(
             tuple(_template(word, f"{key}.argv") for word in line) for line in lines if line
         )
-    commands: list[tuple[str, str]] = []
+    commands: list[tuple[Shell, str]] = []
     if "commands" in table:
         per_shell = _table(table["commands"], f"{key}.commands")
         _only(per_shell, SHELLS, f"{key}.commands")
-        for shell, text in per_shell.items():
-            for line in _strings(text, f"{key}.commands.{shell}"):
+        for shell in SHELLS:
+            for line in _strings(per_shell.get(shell, []), f"{key}.commands.{shell}"):
                 commands.append((shell, _template(line, f"{key}.commands.{shell}")))
     if not argvs and not commands:
         raise RulesError(key, "a fix needs argv or commands")
