@@ -52,8 +52,7 @@ import pip_doctor
 from pip_doctor import _api, _manager, _pip_compat, _timebox
 from pip_doctor._model import InstallContext, InstallOptions, Report
 
-#: pip's exit statuses (``pip._internal.cli.status_codes``, the same 20.0-26.3).
-ERROR = 1
+#: pip's exit status for an error it did not handle (the same 20.0-26.3).
 UNKNOWN_ERROR = 2
 
 #: Set on everything pip-doctor puts into pip, so it is never wrapped twice.
