@@ -15,8 +15,6 @@ The public API, importable without running pip:
 
 from __future__ import annotations
 
-import pluggy as _pluggy
-
 from pip_doctor._api import diagnose, format_os_error
 from pip_doctor._model import (
     Command,
@@ -35,9 +33,7 @@ from pip_doctor._model import (
 )
 from pip_doctor._shells import quote, shell_commands
 from pip_doctor._version import __version__
-
-#: Marks a plugin's hook functions: ``@pip_doctor.hookimpl``.
-hookimpl = _pluggy.HookimplMarker("pip_doctor")
+from pip_doctor.hookspecs import hookimpl
 
 __all__ = [
     "Command",

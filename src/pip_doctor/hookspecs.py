@@ -64,6 +64,9 @@ from pip_doctor._model import Probe, Report, Rule, Situation
 PROJECT_NAME = "pip_doctor"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Marks a plugin's hook functions: ``@pip_doctor.hookimpl`` (the one marker
+#: every plugin, built-in or not, uses).
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec

@@ -23,17 +23,14 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
-import pluggy
-
 from pip_doctor._model import Situation
-from pip_doctor.hookspecs import PROJECT_NAME
+from pip_doctor.hookspecs import hookimpl
 
 try:
     import pwd
 except ImportError:  # pragma: no cover - Windows
     pwd = None  # type: ignore[assignment]
 
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 USER = "<user>"
 HOME = "~"

@@ -20,7 +20,7 @@ from pip_doctor._probes import (
     scheme,
     user_site,
 )
-from pip_doctor._redact import hookimpl
+from pip_doctor.hookspecs import hookimpl
 
 BUILTIN_PROBES: tuple[Probe, ...] = (
     interpreter.PROBE,

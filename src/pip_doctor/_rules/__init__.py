@@ -8,7 +8,6 @@ to someone else) come before the general ones.
 from __future__ import annotations
 
 from pip_doctor._model import Rule
-from pip_doctor._redact import hookimpl
 from pip_doctor._rules import (
     disk_full,
     env_owned_by_other_user,
@@ -18,6 +17,7 @@ from pip_doctor._rules import (
     system_site_packages,
     wrong_environment,
 )
+from pip_doctor.hookspecs import hookimpl
 
 BUILTIN_RULES: tuple[Rule, ...] = (
     read_only_filesystem.RULE,
