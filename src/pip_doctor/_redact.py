@@ -26,12 +26,9 @@ from typing import Any, Union
 from urllib.parse import unquote
 
 import attrs
-import pluggy
 
 from pip_doctor._model import Facts, Probe, Report, Situation
-from pip_doctor.hookspecs import PROJECT_NAME
-
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+from pip_doctor.hookspecs import hookimpl
 
 MASK = "***"
 
