@@ -61,7 +61,7 @@ _STYLE = {
     "warning": "1;33", "title": "1", "link": "1", "dim": "2",
 }
 
-_SIZE = re.compile(r"\d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB)\b")
+_SIZE = re.compile(r"\d+(?:\.\d+)? (?:bytes|KiB|MiB|GiB|TiB)\b")
 
 _SAFETY_LABEL = {"safe": "[safe]", "review": "[review before running]"}
 _SHELL_NAME = {"posix": "sh/bash/zsh", "fish": "fish", "powershell": "PowerShell", "cmd": "cmd"}
@@ -455,11 +455,13 @@ def _path_summary(facts: Any) -> Optional[str]:
 
 
 def human_bytes(count: int) -> str:
-    """``1536`` -> ``"1.5 KiB"``: sizes as people read them."""
+    """``1536`` -> ``"1.5 KiB"``, ``0`` -> ``"0 bytes"``: sizes as people read them
+    (in evidence lines and in the measured facts alike).
+    """
     size = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if abs(size) < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{count} B"  # pragma: no cover - the loop always returns
+    return f"{count} bytes"  # pragma: no cover - the loop always returns
 

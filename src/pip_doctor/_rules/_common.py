@@ -13,8 +13,10 @@ from pip_doctor._model import Confidence, Situation
 
 #: Errors that mean "this account may not do that here".
 PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+#: "Disk quota exceeded" (122 on Linux where the errno module lacks it).
+EDQUOT: int = getattr(errno, "EDQUOT", 122)
 #: Errors that mean "no space left" (blocks or inodes) or "quota exhausted".
-SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", 122)})
+SPACE_ERRNOS = frozenset({errno.ENOSPC, EDQUOT})
 
 
 def code(path: Optional[str]) -> str:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import errno
-from typing import Any, Optional
+from typing import Optional
 
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Fix, Rule, Situation
-from pip_doctor._rules._common import SPACE_ERRNOS, code, error_line, text_fact
+from pip_doctor._render_text import human_bytes
+from pip_doctor._rules._common import EDQUOT, SPACE_ERRNOS, code, error_line, text_fact
 from pip_doctor._shells import shell_commands
 
 ID = "disk-full"
-EDQUOT = getattr(errno, "EDQUOT", 122)
 
 WARN_DELETE_IN_ENV = (
     "Do not make room by deleting files inside site-packages by hand: pip's record "
@@ -19,25 +18,13 @@ WARN_DELETE_IN_ENV = (
 )
 
 
-def size(value: Any) -> str:
-    """Bytes for people: ``0 bytes``, ``12.0 MiB``."""
-    if not isinstance(value, int):
-        return "an unknown amount"
-    amount = float(value)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if amount < 1024 or unit == "TiB":
-            return f"{value} bytes" if unit == "bytes" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{value} bytes"  # pragma: no cover - the loop always returns
-
-
 def _space_lines(situation: Situation, place: str) -> list[str]:
     lines = []
     free = situation.fact("path", "free_bytes")
     total = situation.fact("path", "total_bytes")
     if isinstance(free, int):
-        of = f" of {size(total)}" if isinstance(total, int) else ""
-        lines.append(f"{place} has {size(free)} free{of} for you")
+        of = f" of {human_bytes(total)}" if isinstance(total, int) else ""
+        lines.append(f"{place} has {human_bytes(free)} free{of} for you")
     if situation.fact("path", "free_inodes") == 0:
         lines.append(f"{place} has no free inodes left (no new files can be made)")
     return lines
