@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from pip_doctor._model import Fix, Safety, Shell, Situation
+from pip_doctor._probes._fs import is_within
 from pip_doctor._shells import shell_commands
 
 #: Stands for the requirements when the failing command's are not known.
@@ -83,32 +84,17 @@ def _with_placeholder_note(summary: str, known: bool) -> str:
     return f"{summary} (write what you were installing in place of {PLACEHOLDER})"
 
 
-def home_of(situation: Situation) -> Optional[str]:
-    home = situation.fact("account", "home")
-    return home if isinstance(home, str) and home else None
-
-
-def account_name(situation: Situation) -> Optional[str]:
-    name = situation.fact("account", "name")
-    return name if isinstance(name, str) and name else None
-
-
-def is_within(path: Optional[str], parent: Optional[str]) -> bool:
-    """``path`` is ``parent`` or lies below it (textually, both absolute)."""
-    if not path or not parent:
-        return False
-    parent = parent.rstrip("/\\") or parent
-    if path == parent:
-        return True
-    separator = "\\" if "\\" in parent and "/" not in parent else "/"
-    return path.startswith(parent.rstrip(separator) + separator)
+def text_fact(situation: Situation, probe: str, key: str) -> Optional[str]:
+    """A fact that should be non-empty text (a path, a name), else None."""
+    value = situation.fact(probe, key)
+    return value if isinstance(value, str) and value else None
 
 
 def venv_directory(situation: Situation, avoid: Iterable[Optional[str]] = ()) -> str:
     """Where to suggest a new virtual environment: ``~/.venv``, unless that is
     (or lies in) one of the places to ``avoid``; ``.venv`` when no home is known.
     """
-    home = home_of(situation)
+    home = text_fact(situation, "account", "home")
     if home is None:
         return ".venv"
     blocked = [a for a in avoid if a]
@@ -180,7 +166,7 @@ def chown(situation: Situation, path: str, *, sudo: bool) -> Optional[Fix]:
     that); such a fix is marked ``review``. None when the account's name is not
     known.
     """
-    name = account_name(situation)
+    name = text_fact(situation, "account", "name")
     if name is None:
         return None
     argv = ["chown", "-R", name, path]
@@ -222,7 +208,6 @@ __all__ = [
     "WARN_SUDO_PIP",
     "chown",
     "env_python",
-    "home_of",
     "is_within",
     "new_venv",
     "pip_install",
@@ -230,6 +215,7 @@ __all__ = [
     "reclaim",
     "reclaim_or_new_venv",
     "requirements",
+    "text_fact",
     "user_install",
     "user_install_allowed",
     "venv_directory",

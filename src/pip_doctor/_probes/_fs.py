@@ -203,13 +203,19 @@ def mode_of(st: Optional[os.stat_result]) -> Optional[str]:
     return oct(stat.S_IMODE(st.st_mode)) if st is not None else None
 
 
-def contains(parent: str, child: str) -> bool:
-    """``child`` is ``parent`` or lies below it (plain path comparison)."""
-    parent = os.path.normcase(parent.rstrip(os.sep) or os.sep)
-    child = os.path.normcase(child)
-    if child == parent:
+def is_within(path: Optional[str], parent: Optional[str]) -> bool:
+    """``path`` is ``parent`` or lies below it: a comparison of the text (both
+    absolute; case-folded where this platform's paths are), for this
+    machine's paths and for the Windows-shaped facts a rule may read.
+    """
+    if not path or not parent:
+        return False
+    parent = os.path.normcase(parent.rstrip("/\\") or parent)
+    path = os.path.normcase(path)
+    if path == parent:
         return True
-    return child.startswith(parent if parent.endswith(os.sep) else parent + os.sep)
+    separator = "\\" if "\\" in parent and "/" not in parent else "/"
+    return path.startswith(parent.rstrip(separator) + separator)
 
 
 def real(path: str) -> str:
@@ -289,7 +295,7 @@ def mount_of(path: str, table: Optional[list[Mount]] = None) -> Optional[Mount]:
     """The mount that holds ``path`` (a resolved path): the longest, latest match."""
     best: Optional[Mount] = None
     for mount in mounts() if table is None else table:
-        if contains(mount.point, path) and (
+        if is_within(path, mount.point) and (
             best is None or len(mount.point) >= len(best.point)
         ):
             best = mount
@@ -379,7 +385,6 @@ __all__ = [
     "absolute",
     "ancestors",
     "can_write",
-    "contains",
     "describe_place",
     "effective_uid",
     "environ",
@@ -387,6 +392,8 @@ __all__ = [
     "home_of",
     "is_environment",
     "is_readonly",
+    "is_within",
+    "may",
     "mount_of",
     "mounts",
     "nearest_existing",

@@ -79,7 +79,7 @@ class Scan:
                             if self.stopped is not None:
                                 return
                         if stat.S_ISDIR(st.st_mode) and st.st_dev == device:
-                            (sooner if _fs.contains(entry.path, first) else later).append(
+                            (sooner if _fs.is_within(first, entry.path) else later).append(
                                 entry.path
                             )
             except OSError:
@@ -110,7 +110,7 @@ def scan_root(situation: Situation) -> Optional[str]:
     current = situation.fact("path", "nearest_existing")
     if not isinstance(current, str):
         return root
-    while _fs.contains(root, current) and current != root:
+    while _fs.is_within(current, root) and current != root:
         if os.path.basename(current) in SITE_DIRS:
             return current
         current = os.path.dirname(current)

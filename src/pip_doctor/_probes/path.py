@@ -51,7 +51,7 @@ def environment_root(situation: Situation, path: str) -> Optional[str]:
         current = parent
     candidates += [sys.prefix, site.getuserbase()]
     for candidate in candidates:
-        if candidate and _fs.contains(_fs.real(_fs.absolute(candidate)), path):
+        if candidate and _fs.is_within(path, _fs.real(_fs.absolute(candidate))):
             return _fs.real(_fs.absolute(candidate))
     return None
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from pip_doctor._fixes import is_within
+from pip_doctor._fixes import text_fact as text_fact  # the rules read facts through it
 from pip_doctor._model import Confidence, Situation
 
 #: Errors that mean "this account may not do that here".
@@ -75,11 +76,6 @@ def euid(situation: Situation) -> Optional[int]:
 def owned_line(path: str, uid: Any, name: Any, situation: Situation) -> str:
     """``/opt/app/venv is owned by root (uid 0); you are alice (uid 1000)``."""
     return f"{code(path)} is owned by {who(uid, name)}; {you(situation)}"
-
-
-def text_fact(situation: Situation, probe: str, key: str) -> Optional[str]:
-    value = situation.fact(probe, key)
-    return value if isinstance(value, str) and value else None
 
 
 def ancestor(situation: Situation, path: Optional[str]) -> Optional[Mapping[str, Any]]:

@@ -38,7 +38,7 @@ def _elsewhere_fixes(situation: Situation) -> list[Fix]:
     """When the full filesystem is not the measured one: find it, and build
     somewhere else in case it is the temporary directory.
     """
-    home = _fixes.home_of(situation)
+    home = text_fact(situation, "account", "home")
     fixes = [Fix(
         summary="See which filesystem is full",
         commands=shell_commands(["df", "-h"], ["df", "-hi"], shells=_fixes.POSIX_SHELLS),
@@ -85,7 +85,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence.append("EDQUOT: your disk quota on this filesystem is used up")
     evidence += _space_lines(situation, place)
     named = situation.fact("path", "source") in ("filename", "filename2")
-    home = _fixes.home_of(situation)
+    home = text_fact(situation, "account", "home")
     fixes: list[Fix] = []
     if named or number == EDQUOT or _measured_full(situation):
         title = (

@@ -51,7 +51,7 @@ def _unwritable_destinations(situation: Situation) -> list[str]:
 
 def _other_target(situation: Situation, measured: str) -> str:
     """A directory in the account's home to use as ``--target`` instead."""
-    home = _fixes.home_of(situation) or "."
+    home = text_fact(situation, "account", "home") or "."
     name = posixpath.basename(measured.rstrip("/")) or "target"
     candidate = _fixes.join(situation, home, name)
     if _fixes.is_within(candidate, measured) or _fixes.is_within(measured, candidate):

@@ -51,7 +51,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence.append(f"{code(nearest)} lies on a read-only mount")
     elif erofs:
         evidence.append("the kernel refused the write because the filesystem is read-only (EROFS)")
-    home = _fixes.home_of(situation)
+    home = text_fact(situation, "account", "home")
     fixes = []
     if not (mount and readonly and _fixes.is_within(home, mount)):
         fixes.append(_fixes.new_venv(situation, avoid=[mount if mount != "/" else None]))
