@@ -23,10 +23,6 @@ def set_current_context(context: Optional[InstallContext]) -> None:
     _current_context = context
 
 
-def current_context() -> Optional[InstallContext]:
-    return _current_context
-
-
 def last_report() -> Optional[Report]:
     """The report behind the last text :func:`format_os_error` returned (for JSON files)."""
     return _last_report

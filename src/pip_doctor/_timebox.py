@@ -49,9 +49,6 @@ class Deadline:
     def remaining(self) -> float:
         return max(0.0, self.end - time.monotonic())
 
-    def expired(self) -> bool:
-        return time.monotonic() >= self.end
-
 
 def call(func: Callable[[], T], timeout: float) -> Outcome[T]:
     """Call ``func()`` in a daemon thread and wait at most ``timeout`` seconds."""
