@@ -153,17 +153,8 @@ class ErrorInfo:
         )
 
     def to_dict(self) -> dict[str, JSON]:
-        """The report's ``error`` object, keys in the contract's order."""
-        return {
-            "type": self.type,
-            "errno": self.errno,
-            "errno_name": self.errno_name,
-            "strerror": self.strerror,
-            "filename": self.filename,
-            "filename2": self.filename2,
-            "winerror": self.winerror,
-            "message": self.message,
-        }
+        """The report's ``error`` object (the fields are in the contract's order)."""
+        return attrs.asdict(self)
 
 
 def _safe_text(value: object) -> Optional[str]:
@@ -262,7 +253,7 @@ class Command:
 
     def to_dict(self) -> dict[str, JSON]:
         """``{"shell": ..., "text": ...}``, as in the report's fixes."""
-        return {"shell": self.shell, "text": self.text}
+        return attrs.asdict(self)
 
 
 def _checked_tuple(value: Iterable[Any], kind: type) -> tuple[Any, ...]:
@@ -315,7 +306,7 @@ class Link:
 
     def to_dict(self) -> dict[str, JSON]:
         """``{"title": ..., "url": ...}``, as in the report's links."""
-        return {"title": self.title, "url": self.url}
+        return attrs.asdict(self)
 
 
 def _links(value: Iterable[Link]) -> tuple[Link, ...]:
@@ -370,7 +361,7 @@ class Problem:
 
     def to_dict(self) -> dict[str, JSON]:
         """``{"source": ..., "message": ...}``, as in the report's problems."""
-        return {"source": self.source, "message": self.message}
+        return attrs.asdict(self)
 
 
 def _diagnoses(value: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:
