@@ -54,6 +54,15 @@ def _env_flag(name: str, environ: Mapping[str, str]) -> bool:
     return environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+def blocked_ids(environ: Mapping[str, str]) -> frozenset[str]:
+    """The plugin names and probe/rule ids ``PIP_DOCTOR_BLOCK`` turns off.
+
+    The one reading of the variable: the manager's, and that of a plugin
+    whose own rules must obey it (declarative rules that only adjust).
+    """
+    return frozenset(_env_list("PIP_DOCTOR_BLOCK", environ))
+
+
 def is_namespaced(identifier: str) -> bool:
     """True for ``"acme/thing"``: a non-empty namespace and name."""
     namespace, slash, name = identifier.partition("/")
@@ -106,7 +115,7 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(hookspecs.PROJECT_NAME)
         self.add_hookspecs(hookspecs)
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.blocked: frozenset[str] = frozenset(_env_list("PIP_DOCTOR_BLOCK", self.environ))
+        self.blocked: frozenset[str] = blocked_ids(self.environ)
         self._infos: list[PluginInfo] = []
         self._distributions_found = False
         self.load_problems: list[Problem] = []
