@@ -30,7 +30,6 @@ from pip_doctor._render_text import (
     ASCII,
     UNICODE,
     color_enabled,
-    detect_shell,
     printable,
     render_text,
     unbreakable,
@@ -330,43 +329,6 @@ def test_color_enabled_honours_no_color_force_color_and_the_terminal(
 ):
     stream = terminal if on_terminal else io.StringIO()
     assert color_enabled(stream, environ) is expected
-
-
-# ------------------------------------------------------------------- shell
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        ({"SHELL": "/usr/bin/fish"}, "fish"),
-        ({"SHELL": "/bin/bash"}, "posix"),
-        ({"SHELL": "/bin/zsh"}, "posix"),
-        ({}, "posix"),
-        ({"SHELL": "/usr/bin/fish", "PIP_DOCTOR_SHELL": "bash"}, "posix"),
-        ({"PIP_DOCTOR_SHELL": "pwsh"}, "powershell"),
-        ({"PIP_DOCTOR_SHELL": "nonsense", "SHELL": "/usr/bin/fish"}, "fish"),
-    ],
-)
-def test_detect_shell_on_posix(environ, expected):
-    assert detect_shell(environ, platform="linux") == expected
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        # cmd: only the two system-wide entries every Windows sets
-        ({"PSModulePath": r"C:\Program Files\WindowsPowerShell\Modules;"
-                          r"C:\Windows\system32\WindowsPowerShell\v1.0\Modules"}, "cmd"),
-        # PowerShell prepends the user's module directory
-        ({"PSModulePath": r"C:\Users\a\Documents\WindowsPowerShell\Modules;"
-                          r"C:\Program Files\WindowsPowerShell\Modules;"
-                          r"C:\Windows\system32\WindowsPowerShell\v1.0\Modules"}, "powershell"),
-        ({}, "cmd"),
-        ({"PIP_DOCTOR_SHELL": "powershell"}, "powershell"),
-    ],
-)
-def test_detect_shell_windows_simulated(environ, expected):
-    assert detect_shell(environ, platform="win32") == expected
 
 
 # -------------------------------------------------------------------- JSON

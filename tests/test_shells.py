@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pip_doctor._shells import command_line, quote, shell_commands
+from pip_doctor._shells import command_line, detect_shell, quote, shell_commands
 
 #: Characters that shells treat specially, typographic quotes included (the
 #: unprintable ones, tab among them, are in ``_odd_chars``).
@@ -380,3 +380,40 @@ def test_shell_commands_quote_each_shell_its_own_way(path: str) -> None:
 def test_empty_command_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         command_line([], "posix")
+
+
+# ------------------------------------------------------------- detection
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SHELL": "/usr/bin/fish"}, "fish"),
+        ({"SHELL": "/bin/bash"}, "posix"),
+        ({"SHELL": "/bin/zsh"}, "posix"),
+        ({}, "posix"),
+        ({"SHELL": "/usr/bin/fish", "PIP_DOCTOR_SHELL": "bash"}, "posix"),
+        ({"PIP_DOCTOR_SHELL": "pwsh"}, "powershell"),
+        ({"PIP_DOCTOR_SHELL": "nonsense", "SHELL": "/usr/bin/fish"}, "fish"),
+    ],
+)
+def test_detect_shell_on_posix(environ, expected):
+    assert detect_shell(environ, platform="linux") == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        # cmd: only the two system-wide entries every Windows sets
+        ({"PSModulePath": r"C:\Program Files\WindowsPowerShell\Modules;"
+                          r"C:\Windows\system32\WindowsPowerShell\v1.0\Modules"}, "cmd"),
+        # PowerShell prepends the user's module directory
+        ({"PSModulePath": r"C:\Users\a\Documents\WindowsPowerShell\Modules;"
+                          r"C:\Program Files\WindowsPowerShell\Modules;"
+                          r"C:\Windows\system32\WindowsPowerShell\v1.0\Modules"}, "powershell"),
+        ({}, "cmd"),
+        ({"PIP_DOCTOR_SHELL": "powershell"}, "powershell"),
+    ],
+)
+def test_detect_shell_windows_simulated(environ, expected):
+    assert detect_shell(environ, platform="win32") == expected

@@ -187,7 +187,7 @@ def _options(parsed: argparse.Namespace) -> Any:
 
 
 def _shell(parsed: argparse.Namespace) -> Any:
-    from pip_doctor._render_text import detect_shell, shell_named
+    from pip_doctor._shells import detect_shell, shell_named
 
     if parsed.shell:
         chosen = shell_named(parsed.shell)

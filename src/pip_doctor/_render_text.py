@@ -31,16 +31,11 @@ from typing import Any, Optional, TextIO
 
 import attrs
 
-from pip_doctor._model import SHELLS, Command, Diagnosis, Fix, Report, Shell
+from pip_doctor._model import Command, Diagnosis, Fix, Report, Shell
+from pip_doctor._shells import detect_shell
 
 #: The width the text is wrapped to (commands and links are never broken).
 WIDTH = 80
-
-#: Names accepted for ``PIP_DOCTOR_SHELL`` / ``--shell`` besides the four shells.
-SHELL_ALIASES: Mapping[str, Shell] = {
-    "sh": "posix", "bash": "posix", "zsh": "posix", "dash": "posix", "ksh": "posix",
-    "pwsh": "powershell", "cmd.exe": "cmd",
-}
 
 
 @attrs.frozen
@@ -68,37 +63,6 @@ _SHELL_NAME = {"posix": "sh/bash/zsh", "fish": "fish", "powershell": "PowerShell
 
 
 # ---------------------------------------------------------------- decisions
-
-
-def detect_shell(
-    environ: Optional[Mapping[str, str]] = None, platform: Optional[str] = None
-) -> Shell:
-    """The shell the user types commands into.
-
-    ``PIP_DOCTOR_SHELL`` wins (a shell name or an alias such as ``bash`` or
-    ``pwsh``). On Windows: PowerShell when ``PSModulePath`` has three or more
-    entries (PowerShell prepends the user's module directories to the two
-    system-wide ones every Windows sets), else cmd. Elsewhere: fish when
-    ``$SHELL`` is fish, else a POSIX shell.
-    """
-    env = os.environ if environ is None else environ
-    chosen = shell_named(env.get("PIP_DOCTOR_SHELL", ""))
-    if chosen is not None:
-        return chosen
-    if (sys.platform if platform is None else platform) == "win32":
-        entries = [p for p in env.get("PSModulePath", "").split(";") if p.strip()]
-        return "powershell" if len(entries) >= 3 else "cmd"
-    login_shell = env.get("SHELL", "").replace("\\", "/").rsplit("/", 1)[-1]
-    return "fish" if login_shell == "fish" else "posix"
-
-
-def shell_named(name: str) -> Optional[Shell]:
-    """The shell for a name or alias (``"bash"`` -> ``"posix"``), or None."""
-    key = name.strip().lower()
-    for shell in SHELLS:
-        if key == shell:
-            return shell
-    return SHELL_ALIASES.get(key)
 
 
 def color_enabled(

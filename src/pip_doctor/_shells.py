@@ -29,7 +29,9 @@ import itertools
 import os
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Optional
 
 from pip_doctor._model import SHELLS, Command, Shell
 
@@ -39,6 +41,12 @@ _SAFE = {
     "fish": re.compile(r"[\w@+=:,./-]+", re.ASCII),
     "powershell": re.compile(r"[\w+=:./\\-]+", re.ASCII),
     "cmd": re.compile(r"[\w@+=:,./\\~-]+", re.ASCII),
+}
+
+#: Names accepted for ``PIP_DOCTOR_SHELL`` / ``--shell`` besides the four shells.
+SHELL_ALIASES: Mapping[str, Shell] = {
+    "sh": "posix", "bash": "posix", "zsh": "posix", "dash": "posix", "ksh": "posix",
+    "pwsh": "powershell", "cmd.exe": "cmd",
 }
 
 #: Characters PowerShell treats as a single quote inside single-quoted strings.
@@ -149,3 +157,34 @@ def shell_commands(
         for shell in shells
         for argv in argvs
     )
+
+
+def detect_shell(
+    environ: Optional[Mapping[str, str]] = None, platform: Optional[str] = None
+) -> Shell:
+    """The shell the user types commands into.
+
+    ``PIP_DOCTOR_SHELL`` wins (a shell name or an alias such as ``bash`` or
+    ``pwsh``). On Windows: PowerShell when ``PSModulePath`` has three or more
+    entries (PowerShell prepends the user's module directories to the two
+    system-wide ones every Windows sets), else cmd. Elsewhere: fish when
+    ``$SHELL`` is fish, else a POSIX shell.
+    """
+    env = os.environ if environ is None else environ
+    chosen = shell_named(env.get("PIP_DOCTOR_SHELL", ""))
+    if chosen is not None:
+        return chosen
+    if (sys.platform if platform is None else platform) == "win32":
+        entries = [p for p in env.get("PSModulePath", "").split(";") if p.strip()]
+        return "powershell" if len(entries) >= 3 else "cmd"
+    login_shell = env.get("SHELL", "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "fish" if login_shell == "fish" else "posix"
+
+
+def shell_named(name: str) -> Optional[Shell]:
+    """The shell for a name or alias (``"bash"`` -> ``"posix"``), or None."""
+    key = name.strip().lower()
+    for shell in SHELLS:
+        if key == shell:
+            return shell
+    return SHELL_ALIASES.get(key)
