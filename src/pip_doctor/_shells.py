@@ -1,4 +1,5 @@
-"""Quoting for the four shells pip-doctor writes commands for.
+"""The four shells pip-doctor writes commands for: which one the user types
+into (:func:`detect_shell`), and quoting for each.
 
 A command is an argv list; :func:`command_line` turns it into the text one
 shell reads back as that same argv:
