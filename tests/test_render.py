@@ -429,7 +429,7 @@ def test_a_read_only_mount_renders_its_cause_with_fixes_and_pointer(tmp_path):
     assert report.best is not None
     assert report.best.id == "read-only-filesystem"
     text = render_text(report, shell="posix")
-    assert_fits(text)
+    assert_fits(text, report=report)
     assert str(place) in " ".join(text.split())
     assert "pip-doctor explain read-only-filesystem" in text
     assert text.count("\nhint: ") == len(report.best.fixes)
