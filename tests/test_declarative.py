@@ -14,7 +14,7 @@ import pytest
 
 import pip_doctor
 import scenarios
-from pip_doctor import _declarative, _manager
+from pip_doctor import _manager, _rules_file
 
 EXAMPLE = scenarios.ROOT / "examples" / "rules" / "acme-rules.toml"
 
@@ -32,7 +32,7 @@ def _eacces(path: Path) -> PermissionError:
 
 
 def test_the_example_rules_file_is_valid_and_declares_everything():
-    ruleset = _declarative.load({"PIP_DOCTOR_RULES": str(EXAMPLE)})
+    ruleset = _rules_file.load({"PIP_DOCTOR_RULES": str(EXAMPLE)})
     assert ruleset.problems == ()
     assert [p.id for p in ruleset.probes] == ["acme-rules/home-fs"]
     assert [r.id for r in ruleset.rules] == [
@@ -43,8 +43,8 @@ def test_the_example_rules_file_is_valid_and_declares_everything():
 
 def test_rules_files_site_wide_first_then_the_variable_in_order(tmp_path):
     first, second = tmp_path / "a.toml", tmp_path / "b.toml"
-    files = _declarative.rules_files({"PIP_DOCTOR_RULES": f"{first}{os.pathsep}{second}"})
-    site = _declarative.site_rules_files({})
+    files = _rules_file.rules_files({"PIP_DOCTOR_RULES": f"{first}{os.pathsep}{second}"})
+    site = _rules_file.site_rules_files({})
     assert [path for path, _required in files] == [*site, str(first), str(second)]
     assert site[-1].endswith(os.path.join("etc", "pip-doctor", "rules.toml"))
     assert [required for _path, required in files] == [False] * len(site) + [True, True]
