@@ -768,3 +768,20 @@ def test_ancestors_stop_at_forty(tmp_path):
     assert len(ancestors) == 40
     assert ancestors[0]["path"] == str(deep)
     assert ancestors[1]["path"] == str(deep.parent)
+
+
+@pytest.mark.parametrize(("path", "parent", "inside"), [
+    ("/srv/app/venv", "/srv/app", True),
+    ("/srv/app", "/srv/app/", True),
+    ("/srv/application", "/srv/app", False),
+    ("/srv", "/srv/app", False),
+    ("/anything", "/", True),
+    ("C:\\Users\\a\\.venv", "C:\\Users\\a", True),
+    ("C:\\Users\\ab", "C:\\Users\\a", False),
+    (None, "/srv", False),
+    ("/srv", None, False),
+])
+def test_is_within_compares_paths_not_prefixes(
+    path: Optional[str], parent: Optional[str], inside: bool
+) -> None:
+    assert _fs.is_within(path, parent) is inside
