@@ -8,6 +8,8 @@ import os
 import shlex
 import subprocess
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -200,6 +202,41 @@ def test_rules_are_read_at_load_time_not_when_pip_fails(tmp_path, monkeypatch):
     report = pip_doctor.diagnose(OSError("x"))
     assert report.get("t/loaded") is not None
     assert report.problems == ()
+
+
+def test_a_slow_rules_file_costs_the_probe_hook_not_the_rules_or_redactions(
+    tmp_path, monkeypatch
+):
+    # A rules file that is a named pipe: reading it waits for a real writer,
+    # which writes after the first registration hook's time limit.
+    pipe = tmp_path / "rules.toml"
+    os.mkfifo(pipe)
+    monkeypatch.setenv("PIP_DOCTOR_RULES", str(pipe))
+    _manager.reset_manager()
+    late = _manager.REGISTRATION_TIMEOUT + 0.1
+
+    def write_late() -> None:
+        with open(pipe, "w") as handle:  # opens once the loader has opened the pipe
+            time.sleep(late)
+            handle.write(textwrap.dedent("""
+                [[rule]]
+                id = "t/slow"
+                title = "from a slow file"
+                [[redact]]
+                text = "hidden-words"
+            """))
+
+    writer = threading.Thread(target=write_late)
+    writer.start()
+    try:
+        manager = _manager.get_manager()
+    finally:
+        writer.join()
+    assert any("pip_doctor_probes failed: timed out" in p.message
+               for p in manager.load_problems if p.source == "pip_doctor.declarative")
+    report = pip_doctor.diagnose(OSError(errno.EACCES, "at hidden-words"))
+    assert report.get("t/slow") is not None, report.problems
+    assert "hidden-words" not in report.to_json()
 
 
 def test_a_blocked_declarative_plugin_reads_no_file(tmp_path, monkeypatch):

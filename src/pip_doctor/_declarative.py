@@ -74,6 +74,7 @@ placeholder has no value is left out rather than shown with a guess.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Optional, Union
 
 import pluggy
@@ -87,26 +88,44 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 # ---------------------------------------------------------------------- hooks
 
-#: What the last load found; the failure-time hooks read it (no file I/O then).
-_active = Ruleset()
+_lock = threading.Lock()
+#: What the rules files held at the last load; None until the first.
+_loaded: Optional[Ruleset] = None
+
+
+def reload() -> Ruleset:
+    """Read the rules files again (plugin load time) and keep what they hold."""
+    global _loaded
+    with _lock:
+        _loaded = load(os.environ)
+        return _loaded
 
 
 def active() -> Ruleset:
-    return _active
+    """What the rules files hold: read on first use, then kept.
+
+    Every hook goes through here (or :func:`reload`), under one lock: when a
+    load overruns a hook's time limit, the next hook waits for that load to
+    finish instead of seeing no rules, and failure-time hooks read no file.
+    """
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded = load(os.environ)
+        return _loaded
 
 
 @hookimpl
 def pip_doctor_probes() -> list[Probe]:
-    """Read the rules files (plugin load time) and return their probes."""
-    global _active
-    _active = load(os.environ)
-    return [probe.as_probe() for probe in _active.probes]
+    """Read the rules files (plugins are being loaded) and return their probes."""
+    return [probe.as_probe() for probe in reload().probes]
 
 
 @hookimpl
 def pip_doctor_rules() -> list[Union[Rule, Problem]]:
     """The declared rules, and a problem for every mistake in the files."""
-    return [*(rule.as_rule() for rule in _active.rules), *_active.problems]
+    ruleset = active()
+    return [*(rule.as_rule() for rule in ruleset.rules), *ruleset.problems]
 
 
 @hookimpl
@@ -115,7 +134,7 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
     blocked = _manager.blocked_ids(os.environ)
     situation = Situation(error=report.error, context=report.context, facts=report.facts)
     adjusted = report
-    for rule in _active.rules:
+    for rule in active().rules:
         if rule.adjusts and rule.id not in blocked and rule.match.holds(situation):
             adjusted = rule.adjust(adjusted, situation)
     return None if adjusted is report else adjusted
@@ -123,4 +142,4 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
 
 @hookimpl
 def pip_doctor_secrets(situation: Situation) -> list[tuple[Secret, str]]:
-    return list(_active.redactions)
+    return list(active().redactions)
