@@ -428,3 +428,12 @@ def test_foreign_files_in_a_base_python_are_not_chowned(site: str) -> None:
     texts = _fix_text(facts, "foreign-owned-files", filename=f"{site}/pkg")
     assert texts
     assert not any("chown" in t for t in texts)
+
+
+def test_foreign_files_in_ones_own_venv_are_given_back_wherever_it_is() -> None:
+    """The account's venv in a directory root owns (``/srv`` here): its
+    root-owned files are still the account's to take back.
+    """
+    facts = merge(OWN_VENV, {"path": {"ancestors": _ancestors(
+        (SITE, 1000), (f"{VENV}/lib", 1000), (VENV, 1000), ("/srv/app", 0), ("/srv", 0))}})
+    assert _fix_text(facts, "foreign-owned-files")[0] == f"review: sudo chown -R alice {VENV}"

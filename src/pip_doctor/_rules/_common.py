@@ -112,13 +112,21 @@ def failing_place_line(situation: Situation) -> Optional[str]:
     return line
 
 
+def in_base_python(situation: Situation, path: str) -> bool:
+    """``path`` is a system Python's (under ``/usr``) or lies inside the base
+    interpreter (the one a venv was made from, or the one running outside a
+    venv, such as a pyenv build): never to be ``chown``-ed, whoever owns it.
+    """
+    base = text_fact(situation, "interpreter", "base_prefix")
+    return is_within(path, "/usr") or (base not in (None, "/") and is_within(path, base))
+
+
 def should_own(situation: Situation, path: str) -> bool:
     """The account should own ``path``: it lies in the account's home, or the
     directory holding it belongs to the account. Never a system Python's, nor
-    anything inside the base interpreter a venv was made from.
+    anything inside the base interpreter (:func:`in_base_python`).
     """
-    base = text_fact(situation, "interpreter", "base_prefix")
-    if is_within(path, "/usr") or (base not in (None, "/") and is_within(path, base)):
+    if in_base_python(situation, path):
         return False
     home = text_fact(situation, "account", "home")
     if home and home != "/" and is_within(path, home):

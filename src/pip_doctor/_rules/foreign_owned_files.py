@@ -17,8 +17,8 @@ from pip_doctor._rules._common import (
     error_line,
     euid,
     failing_place_line,
+    in_base_python,
     permission_strength,
-    should_own,
     text_fact,
     who,
 )
@@ -89,7 +89,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if failing_foreign and place:
         evidence.append(place)
     evidence += scan
-    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=should_own(situation, root))
+    # The account owns ``root`` already: give the rest back, unless it is a
+    # base or system Python's.
+    take_back = not in_base_python(situation, root)
+    fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=take_back)
     return Diagnosis(
         id=ID,
         title=f"Files inside your environment {code(root)} belong to another account",
