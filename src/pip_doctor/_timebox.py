@@ -72,3 +72,30 @@ def call(func: Callable[[], T], timeout: float) -> Outcome[T]:
     if box:
         return box[0]
     return Outcome(error=f"timed out after {timeout:.2f}s", seconds=time.monotonic() - start)
+
+
+class Loaded(Generic[T]):
+    """A value read once by ``load`` and kept, shared by several bounded calls.
+
+    One lock guards the load: when the call that loads overruns its time
+    limit, the next caller waits for that same load to finish instead of
+    seeing nothing. :meth:`reload` reads again (plugins being loaded anew).
+    """
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._box: list[T] = []
+
+    def get(self) -> T:
+        """The value, loaded now if it never was."""
+        with self._lock:
+            if not self._box:
+                self._box.append(self._load())
+            return self._box[0]
+
+    def reload(self) -> T:
+        """Load again and keep the new value."""
+        with self._lock:
+            self._box[:] = [self._load()]
+            return self._box[0]
