@@ -5,12 +5,14 @@ from __future__ import annotations
 import errno
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import pip_doctor
-from pip_doctor import _manager, _redact, redact_identity
+from pip_doctor import _manager, _redact, _timebox, redact_identity
 
 TOKEN = "s3cr3t-T0ken-42"
 
@@ -79,6 +81,29 @@ def test_pip_config_credentials_are_read_at_load_and_hidden_everywhere(tmp_path,
     assert TOKEN not in text
     assert "hunter2-hunter2" not in text
     assert "/x/***/y" in text
+
+
+def test_secrets_wait_for_a_pip_config_read_that_overran_its_hook(tmp_path, monkeypatch):
+    # pip's configuration file is a named pipe: reading it waits for a real
+    # writer, which writes after the loading hook's time limit has passed.
+    pipe = tmp_path / "pip.conf"
+    os.mkfifo(pipe)
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(pipe))
+
+    def write_late() -> None:
+        with open(pipe, "w") as handle:  # opens once the reader has opened the pipe
+            time.sleep(0.3)
+            handle.write(f"[global]\nindex-url = https://ci:{TOKEN}@idx.example/simple\n")
+
+    writer = threading.Thread(target=write_late)
+    writer.start()
+    try:
+        loading = _timebox.call(_redact.pip_doctor_probes, 0.1)
+        assert (loading.error or "").startswith("timed out")
+        secrets = _redact.pip_doctor_secrets(situation=None)
+    finally:
+        writer.join()
+    assert TOKEN in secrets
 
 
 def test_the_users_pip_config_is_found_through_home(tmp_path, monkeypatch):

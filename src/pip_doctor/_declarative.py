@@ -74,51 +74,30 @@ placeholder has no value is left out rather than shown with a guess.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Optional, Union
 
-import pluggy
-
-from pip_doctor import _manager
+from pip_doctor import _manager, _timebox
 from pip_doctor._model import Probe, Problem, Report, Rule, Situation
 from pip_doctor._rules_file import Ruleset, Secret, load
-from pip_doctor.hookspecs import PROJECT_NAME
-
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+from pip_doctor.hookspecs import hookimpl
 
 # ---------------------------------------------------------------------- hooks
 
-_lock = threading.Lock()
-#: What the rules files held at the last load; None until the first.
-_loaded: Optional[Ruleset] = None
-
-
-def reload() -> Ruleset:
-    """Read the rules files again (plugin load time) and keep what they hold."""
-    global _loaded
-    with _lock:
-        _loaded = load(os.environ)
-        return _loaded
+#: What the rules files hold, read when plugins are loaded; every hook reads it
+#: through here, so a load that overruns one hook's time limit is waited for by
+#: the next instead of leaving it with no rules (and failure-time hooks read no file).
+_ruleset: _timebox.Loaded[Ruleset] = _timebox.Loaded(lambda: load(os.environ))
 
 
 def active() -> Ruleset:
-    """What the rules files hold: read on first use, then kept.
-
-    Every hook goes through here (or :func:`reload`), under one lock: when a
-    load overruns a hook's time limit, the next hook waits for that load to
-    finish instead of seeing no rules, and failure-time hooks read no file.
-    """
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded = load(os.environ)
-        return _loaded
+    """What the rules files hold (read on first use, then kept)."""
+    return _ruleset.get()
 
 
 @hookimpl
 def pip_doctor_probes() -> list[Probe]:
     """Read the rules files (plugins are being loaded) and return their probes."""
-    return [probe.as_probe() for probe in reload().probes]
+    return [probe.as_probe() for probe in _ruleset.reload().probes]
 
 
 @hookimpl

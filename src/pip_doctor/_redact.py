@@ -27,6 +27,7 @@ from urllib.parse import unquote
 
 import attrs
 
+from pip_doctor import _timebox
 from pip_doctor._model import Facts, Probe, Report, Situation
 from pip_doctor.hookspecs import hookimpl
 
@@ -150,21 +151,23 @@ def secrets_in_pip_config(environ: Mapping[str, str] = os.environ) -> list[str]:
     return found
 
 
-#: What pip's configuration held when plugins were loaded.
-_config_secrets: tuple[str, ...] = ()
+#: What pip's configuration holds, read when plugins are loaded (a read that
+#: overruns the probe hook's limit is waited for by pip_doctor_secrets).
+_config_secrets: _timebox.Loaded[tuple[str, ...]] = _timebox.Loaded(
+    lambda: tuple(secrets_in_pip_config(os.environ))
+)
 
 
 @hookimpl
 def pip_doctor_probes() -> list[Probe]:
     """No probe: plugin load time is when pip's configuration files are read."""
-    global _config_secrets
-    _config_secrets = tuple(secrets_in_pip_config(os.environ))
+    _config_secrets.reload()
     return []
 
 
 @hookimpl
 def pip_doctor_secrets(situation: Situation) -> list[str]:
-    return [*_config_secrets, *secrets_in_environment(os.environ)]
+    return [*_config_secrets.get(), *secrets_in_environment(os.environ)]
 
 
 def redact_text(text: str, pairs: Iterable[Pair]) -> str:
