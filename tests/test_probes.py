@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ report = diagnose(error, context=context)
 print(json.dumps({
     "environment": report.facts.to_dict(),
     "problems": [p.to_dict() for p in report.problems],
+    "diagnoses": [d.to_dict() for d in report.diagnoses],
 }))
 '''
 
@@ -58,6 +60,8 @@ print(json.dumps({
 def library() -> Iterator[Path]:
     """A world-readable copy of ``src/`` and of pip-doctor's pure-Python dependencies."""
     if not scenarios.is_root():
+        if os.environ.get("CI"):
+            pytest.fail("scenario tests must run as root in CI")
         pytest.skip("needs root (real accounts)")
     lib = scenarios.shared_dir("pd-probes-lib-")
     shutil.copytree(scenarios.SRC / "pip_doctor", lib / "pip_doctor",
@@ -785,3 +789,31 @@ def test_is_within_compares_paths_not_prefixes(
     path: Optional[str], parent: Optional[str], inside: bool
 ) -> None:
     assert _fs.is_within(path, parent) is inside
+
+
+def test_an_account_without_a_usable_home_gets_no_venv_there(library):
+    """``nobody``'s home is /nonexistent: no fix may create a venv in it."""
+    nobody = pwd.getpwnam("nobody")
+    who = scenarios.Account("nobody", nobody.pw_uid, nobody.pw_gid, "/")
+    env = {"HOME": nobody.pw_dir}
+    system_site = "/usr/lib/python3/dist-packages/pkg"  # Debian's Python: system-site-packages
+    data = probe_as(who, library, system_site, env=env, cwd="/")
+    account = data["environment"]["account"]
+    assert (account["home"], account["home_writable"]) == (nobody.pw_dir, False)
+    commands = [c["text"] for d in data["diagnoses"] for f in d["fixes"]
+                for c in f["commands"] if c["shell"] == "posix"]
+    assert not [c for c in commands if nobody.pw_dir in c]
+    venv_fixes = [f for d in data["diagnoses"] for f in d["fixes"] if "-m venv" in str(f)]
+    assert venv_fixes
+    assert all("DIRECTORY/.venv" in f["summary"] for f in venv_fixes)
+
+
+def test_home_falls_back_to_a_writable_dollar_home(library, shared):
+    nobody = pwd.getpwnam("nobody")
+    who = scenarios.Account("nobody", nobody.pw_uid, nobody.pw_gid, "/")
+    home = shared / "nobody-home"
+    home.mkdir()
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    data = probe_as(who, library, str(shared / "pkg"), env={"HOME": str(home)}, cwd="/")
+    account = data["environment"]["account"]
+    assert (account["home"], account["home_writable"]) == (str(home), True)

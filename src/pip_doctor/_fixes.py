@@ -23,6 +23,8 @@ from pip_doctor._shells import shell_commands
 
 #: Stands for the requirements when the failing command's are not known.
 PLACEHOLDER = "PACKAGE"
+#: Stands for a directory the account owns, when its home is not writable.
+DIRECTORY_PLACEHOLDER = "DIRECTORY"
 #: Shells whose users have ``chown`` (and ``sudo``).
 POSIX_SHELLS: tuple[Shell, ...] = ("posix", "fish")
 
@@ -97,6 +99,8 @@ def venv_directory(situation: Situation, avoid: Iterable[Optional[str]] = ()) ->
     home = text_fact(situation, "account", "home")
     if home is None:
         return ".venv"
+    if situation.fact("account", "home_writable") is False:
+        return join(situation, DIRECTORY_PLACEHOLDER, ".venv")
     blocked = [a for a in avoid if a]
     for name in (".venv", ".venv-pip-doctor"):
         candidate = join(situation, home, name)
@@ -110,10 +114,15 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
     """Create a virtual environment this account owns and install into it."""
     target = directory or venv_directory(situation, avoid)
     reqs, known = requirements(situation)
+    summary = f"Create a virtual environment you own at {target} and install into it"
+    if target.startswith(DIRECTORY_PLACEHOLDER):
+        home = text_fact(situation, "account", "home")
+        summary += (
+            f" (your home directory {home} is missing or not writable: write a directory"
+            f" you own in place of {DIRECTORY_PLACEHOLDER})"
+        )
     return Fix(
-        summary=_with_placeholder_note(
-            f"Create a virtual environment you own at {target} and install into it", known
-        ),
+        summary=_with_placeholder_note(summary, known),
         commands=shell_commands(
             [python_of(situation), "-m", "venv", target],
             [env_python(situation, target), "-m", "pip", "install", *reqs],
@@ -202,6 +211,7 @@ def reclaim_or_new_venv(situation: Situation, root: str, *, take_back: bool) -> 
 
 
 __all__ = [
+    "DIRECTORY_PLACEHOLDER",
     "PLACEHOLDER",
     "WARN_BREAK_SYSTEM_PACKAGES",
     "WARN_CHMOD_777",

@@ -14,24 +14,44 @@ def _id(name: str) -> Optional[int]:
     return function() if function is not None else None
 
 
-def _home(euid: Optional[int]) -> Optional[str]:
+def _writable_dir(path: Optional[str]) -> bool:
+    if not path:
+        return False
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return bool(_fs.can_write(path, st))
+
+
+def _home(euid: Optional[int]) -> tuple[Optional[str], bool]:
+    """The home directory and whether this account may create entries in it.
+
+    The account database's home comes first; when that one does not exist or
+    is not writable (``nobody``'s ``/nonexistent``), ``$HOME`` is used if it is.
+    """
     known = _fs.home_of(euid)
-    if known:
-        return known
-    home = os.path.expanduser("~")
-    return home if home != "~" else None
+    if _writable_dir(known):
+        return known, True
+    expanded = os.path.expanduser("~")
+    home = expanded if expanded != "~" else None
+    if home and home != known and _writable_dir(home):
+        return home, True
+    return known or home, False
 
 
 def run(situation: Situation) -> dict[str, Any]:
     euid = _id("geteuid")
     name = _fs.owner_name(euid) if euid is not None else _fs.environ("USERNAME")
     sudo_uid = _fs.environ("SUDO_UID")
+    home, home_writable = _home(euid)
     return {
         "uid": _id("getuid"),
         "euid": euid,
         "gid": _id("getgid"),
         "name": name,
-        "home": _home(euid),
+        "home": home,
+        "home_writable": home_writable,
         "is_root": euid == 0,
         "sudo_user": _fs.environ("SUDO_USER"),
         "sudo_uid": int(sudo_uid) if sudo_uid and sudo_uid.isdigit() else None,
