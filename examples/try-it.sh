@@ -21,7 +21,8 @@ wheel=$(ls "$demo"/wheels/pip_doctor-*.whl)
 echo "\$ pip install --no-deps --force-reinstall $(basename "$wheel")   (as $( [ "$(id -u)" = 0 ] && echo nobody || id -un ))"
 status=0
 if [ "$(id -u)" = 0 ]; then
-    runuser -u nobody -- env HOME=/tmp "$demo/venv/bin/python" -m pip install \
+    mkdir -p "$demo/home" && chown nobody "$demo/home"
+    runuser -u nobody -- env HOME="$demo/home" "$demo/venv/bin/python" -m pip install \
         --no-cache-dir --no-deps --force-reinstall "$wheel" || status=$?
 else
     "$demo/venv/bin/python" -m pip install --no-cache-dir --no-deps \

@@ -829,3 +829,7 @@ def test_home_falls_back_to_a_writable_dollar_home(library, shared):
     data = probe_as(who, library, str(shared / "pkg"), env={"HOME": str(home)}, cwd="/")
     account = data["environment"]["account"]
     assert (account["home"], account["home_writable"]) == (str(home), True)
+    # A shared directory is writable but nobody's home: /tmp is never taken for one.
+    data = probe_as(who, library, str(shared / "pkg"), env={"HOME": "/tmp"}, cwd="/")
+    account = data["environment"]["account"]
+    assert (account["home"], account["home_writable"]) == (nobody.pw_dir, False)

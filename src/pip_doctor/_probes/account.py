@@ -14,28 +14,31 @@ def _id(name: str) -> Optional[int]:
     return function() if function is not None else None
 
 
-def _writable_dir(path: Optional[str]) -> bool:
+def _usable_home(path: Optional[str], euid: Optional[int]) -> bool:
+    """``path`` is a directory this account owns and may create entries in."""
     if not path:
         return False
     try:
         st = os.stat(path)
     except (OSError, ValueError):
         return False
-    return bool(_fs.can_write(path, st))
+    owned = euid is None or st.st_uid == euid
+    return owned and bool(_fs.can_write(path, st))
 
 
 def _home(euid: Optional[int]) -> tuple[Optional[str], bool]:
-    """The home directory and whether this account may create entries in it.
+    """The home directory and whether this account owns it and may write there.
 
-    The account database's home comes first; when that one does not exist or
-    is not writable (``nobody``'s ``/nonexistent``), ``$HOME`` is used if it is.
+    The account database's home comes first; when that one is missing or not
+    the account's (``nobody``'s ``/nonexistent``), ``$HOME`` is used if it is.
+    A shared directory such as ``/tmp`` is never taken for a home.
     """
     known = _fs.home_of(euid)
-    if _writable_dir(known):
+    if _usable_home(known, euid):
         return known, True
     expanded = os.path.expanduser("~")
     home = expanded if expanded != "~" else None
-    if home and home != known and _writable_dir(home):
+    if home and home != known and _usable_home(home, euid):
         return home, True
     return known or home, False
 
