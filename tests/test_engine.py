@@ -169,7 +169,7 @@ import json, sys
 import pip  # loaded, as under pip
 import pip._internal.locations  # loaded by pip's install command before it blocks
 import pip_doctor
-from pip_doctor import _manager
+from pip_doctor import _manager, diagnose  # the public names load on first use
 
 _manager.get_manager()  # plugins load when pip's install command starts
 attempted = []
@@ -188,8 +188,8 @@ print(json.dumps({"attempted": attempted, "problems": data["problems"], "text": 
 
 
 def test_diagnose_and_both_renderings_import_nothing_once_imports_are_blocked(tmp_path):
-    """pip 26.3 blocks every import once installing starts: ``import pip_doctor``
-    and loading the plugins (what the pip hook does first) load all that a
+    """pip 26.3 blocks every import once installing starts: ``from pip_doctor
+    import diagnose`` and loading the plugins (the pip hook does more) load all that a
     diagnosis, its text and its JSON need; pip's version is read, not imported.
     """
     result = subprocess.run([sys.executable, "-c", BLOCKED_REPORT, str(tmp_path / "x")],
