@@ -15,25 +15,64 @@ The public API, importable without running pip:
 
 from __future__ import annotations
 
-from pip_doctor._api import diagnose, format_os_error
-from pip_doctor._model import (
-    Command,
-    Diagnosis,
-    ErrorInfo,
-    Facts,
-    Fix,
-    InstallContext,
-    InstallOptions,
-    Link,
-    Probe,
-    Problem,
-    Report,
-    Rule,
-    Situation,
-)
-from pip_doctor._shells import quote, shell_commands
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pip_doctor._version import __version__
-from pip_doctor.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from pip_doctor._api import diagnose, format_os_error
+    from pip_doctor._model import (
+        Command,
+        Diagnosis,
+        ErrorInfo,
+        Facts,
+        Fix,
+        InstallContext,
+        InstallOptions,
+        Link,
+        Probe,
+        Problem,
+        Report,
+        Rule,
+        Situation,
+    )
+    from pip_doctor._shells import quote, shell_commands
+    from pip_doctor.hookspecs import hookimpl
+
+#: Where each public name lives. They are imported on first use (PEP 562), so
+#: ``import pip_doctor`` -- and pip's install command, which imports
+#: ``pip_doctor._pip_hook`` -- does not pay for the engine, attrs and pluggy
+#: until a name is asked for.
+_HOMES = {
+    "diagnose": "pip_doctor._api",
+    "format_os_error": "pip_doctor._api",
+    **dict.fromkeys(
+        (
+            "Command", "Diagnosis", "ErrorInfo", "Facts", "Fix", "InstallContext",
+            "InstallOptions", "Link", "Probe", "Problem", "Report", "Rule", "Situation",
+        ),
+        "pip_doctor._model",
+    ),
+    "quote": "pip_doctor._shells",
+    "shell_commands": "pip_doctor._shells",
+    "hookimpl": "pip_doctor.hookspecs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use and then kept here."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Command",

@@ -44,13 +44,16 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any, Optional
-
-import attrs
+from typing import TYPE_CHECKING, Any, Optional
 
 import pip_doctor
-from pip_doctor import _api, _manager, _pip_compat, _timebox
-from pip_doctor._model import InstallContext, InstallOptions, Report
+from pip_doctor import _pip_compat
+
+if TYPE_CHECKING:
+    import attrs
+
+    from pip_doctor import _api, _manager, _model, _timebox
+    from pip_doctor._model import InstallContext, Report
 
 #: pip's exit status for an error it did not handle (the same 20.0-26.3).
 UNKNOWN_ERROR = 2
@@ -77,6 +80,31 @@ _crash_logger = logging.getLogger("pip._internal.cli.base_command")
 
 RunFunction = Callable[[Any, Any, list[str]], int]
 MessageFunction = Callable[[OSError, bool, bool], str]
+
+
+# ------------------------------------------------------------------ lazy modules
+
+
+class _Lazy:
+    """A module imported on first use: pip's install command patched, run and
+    finished without an error never loads the engine, attrs or pluggy. On a
+    pip that blocks imports, :func:`prepare` has imported them all before.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = sys.modules.get(self.name) or importlib.import_module(self.name)
+        return getattr(module, attribute)
+
+
+if not TYPE_CHECKING:
+    attrs = _Lazy("attrs")
+    _api = _Lazy("pip_doctor._api")
+    _manager = _Lazy("pip_doctor._manager")
+    _model = _Lazy("pip_doctor._model")
+    _timebox = _Lazy("pip_doctor._timebox")
 
 
 # ------------------------------------------------------------------ finding
@@ -221,6 +249,8 @@ def prepare() -> None:
     for info in pkgutil.walk_packages(pip_doctor.__path__, "pip_doctor."):
         if info.name not in NOT_PRELOADED:
             importlib.import_module(info.name)
+    for name in pip_doctor.__all__:  # the package's names are imported on first use
+        getattr(pip_doctor, name)
     manager = _manager.get_manager()
     names = {name for name in sys.modules if name.partition(".")[0] == "pip_doctor"}
     names.update(module.__name__ for module in manager.plugin_modules())
@@ -268,11 +298,9 @@ class Session:
             session = cls(options, args, command, verbosity, module, message_name)
             if session.imports_watched and not session.ready():
                 return None
-            _api.set_current_context(session.context())
             session.replace_message_function()
         except Exception as error:
-            note(verbosity, f"not active for this command: {_timebox.describe(error)}")
-            _api.set_current_context(None)
+            note(verbosity, f"not active for this command: {_describe(error)}")
             return None
         return session
 
@@ -291,7 +319,7 @@ class Session:
                 prepare()
                 self.prepared = True
             except Exception as error:
-                note(self.verbosity, f"not active for this command: {_timebox.describe(error)}")
+                note(self.verbosity, f"not active for this command: {_describe(error)}")
                 self.prepared = False
         return self.prepared
 
@@ -300,9 +328,9 @@ class Session:
         options = self.options
         if using_user_site is None:
             using_user_site = getattr(options, "use_user_site", False)
-        return InstallContext(
+        return _model.InstallContext(
             command=self.command,
-            options=InstallOptions(
+            options=_model.InstallOptions(
                 user=bool(using_user_site),
                 target=getattr(options, "target_dir", None),
                 prefix=getattr(options, "prefix_path", None),
@@ -359,7 +387,16 @@ class Session:
         """Put pip's own message function back and forget the context."""
         if self.original is not None and self.message_name is not None:
             setattr(self.module, self.message_name, self.original)
-        _api.set_current_context(None)
+        if "pip_doctor._api" in sys.modules:  # else nothing set a context
+            _api.set_current_context(None)
+
+
+def _describe(error: BaseException) -> str:
+    """``_timebox.describe``, or what it would say if pip-doctor cannot be imported."""
+    try:
+        return _timebox.describe(error)
+    except Exception:
+        return f"{type(error).__name__}: {error}"
 
 
 def _traceback_text(error: BaseException) -> str:
