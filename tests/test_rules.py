@@ -437,3 +437,24 @@ def test_foreign_files_in_ones_own_venv_are_given_back_wherever_it_is() -> None:
     facts = merge(OWN_VENV, {"path": {"ancestors": _ancestors(
         (SITE, 1000), (f"{VENV}/lib", 1000), (VENV, 1000), ("/srv/app", 0), ("/srv", 0))}})
     assert _fix_text(facts, "foreign-owned-files")[0] == f"review: sudo chown -R alice {VENV}"
+
+
+@pytest.mark.parametrize(("number", "named"), [(errno.EACCES, True), (errno.ENOSPC, False)])
+def test_no_fix_creates_anything_in_a_home_that_is_not_the_accounts(number: int,
+                                                                     named: bool) -> None:
+    """``nobody``'s home is /nonexistent: fixes say DIRECTORY instead, and why."""
+    # For ENOSPC the measured filesystem has room: the full one is elsewhere
+    # (the temporary directory, say), and a fix builds in a directory of one's own.
+    facts = merge({"account": {"home": "/nonexistent", "home_writable": False},
+                   "path": {"source": "filename" if named else "scheme"}})
+    target = "/srv/shared/target"
+    s = situation(facts, number=number, filename=f"{target}/pkg" if named else None,
+                  target=target)
+    fixes = [f for rule in BUILTIN_RULES for d in ([rule.check(s)] if rule.check(s) else [])
+             for f in d.fixes]
+    assert fixes
+    texts = [c.text for f in fixes for c in f.commands]
+    assert not [t for t in texts if "/nonexistent" in t]
+    placed = [f for f in fixes if any("DIRECTORY" in c.text for c in f.commands)]
+    assert placed
+    assert all("/nonexistent is missing or not yours" in f.summary for f in placed)

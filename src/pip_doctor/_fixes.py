@@ -92,15 +92,37 @@ def text_fact(situation: Situation, probe: str, key: str) -> Optional[str]:
     return value if isinstance(value, str) and value else None
 
 
+def own_directory(situation: Situation) -> Optional[str]:
+    """Where this account may create a new directory: its home, or
+    :data:`DIRECTORY_PLACEHOLDER` when the home is missing or not its own
+    (``nobody``'s ``/nonexistent``); None when no home is known.
+    """
+    home = text_fact(situation, "account", "home")
+    if home is None:
+        return None
+    if situation.fact("account", "home_writable") is False:
+        return DIRECTORY_PLACEHOLDER
+    return home
+
+
+def directory_note(situation: Situation, path: str) -> str:
+    """The words a summary needs when ``path`` stands on the placeholder."""
+    if not path.startswith(DIRECTORY_PLACEHOLDER):
+        return ""
+    home = text_fact(situation, "account", "home")
+    return (
+        f" (your home directory {home} is missing or not yours: write a directory"
+        f" you own in place of {DIRECTORY_PLACEHOLDER})"
+    )
+
+
 def venv_directory(situation: Situation, avoid: Iterable[Optional[str]] = ()) -> str:
     """Where to suggest a new virtual environment: ``~/.venv``, unless that is
     (or lies in) one of the places to ``avoid``; ``.venv`` when no home is known.
     """
-    home = text_fact(situation, "account", "home")
+    home = own_directory(situation)
     if home is None:
         return ".venv"
-    if situation.fact("account", "home_writable") is False:
-        return join(situation, DIRECTORY_PLACEHOLDER, ".venv")
     blocked = [a for a in avoid if a]
     for name in (".venv", ".venv-pip-doctor"):
         candidate = join(situation, home, name)
@@ -114,13 +136,10 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
     """Create a virtual environment this account owns and install into it."""
     target = directory or venv_directory(situation, avoid)
     reqs, known = requirements(situation)
-    summary = f"Create a virtual environment you own at {target} and install into it"
-    if target.startswith(DIRECTORY_PLACEHOLDER):
-        home = text_fact(situation, "account", "home")
-        summary += (
-            f" (your home directory {home} is missing or not writable: write a directory"
-            f" you own in place of {DIRECTORY_PLACEHOLDER})"
-        )
+    summary = (
+        f"Create a virtual environment you own at {target} and install into it"
+        + directory_note(situation, target)
+    )
     return Fix(
         summary=_with_placeholder_note(summary, known),
         commands=shell_commands(

@@ -38,7 +38,7 @@ def _elsewhere_fixes(situation: Situation) -> list[Fix]:
     """When the full filesystem is not the measured one: find it, and build
     somewhere else in case it is the temporary directory.
     """
-    home = text_fact(situation, "account", "home")
+    home = _fixes.own_directory(situation)
     fixes = [Fix(
         summary="See which filesystem is full",
         commands=shell_commands(["df", "-h"], ["df", "-hi"], shells=_fixes.POSIX_SHELLS),
@@ -49,6 +49,7 @@ def _elsewhere_fixes(situation: Situation) -> list[Fix]:
         reqs, known = _fixes.requirements(situation)
         fixes.append(Fix(
             summary=f"If the temporary directory is the full one, let pip build in {tmp}"
+            + _fixes.directory_note(situation, tmp)
             + ("" if known else f" (write what you were installing in place of "
                                 f"{_fixes.PLACEHOLDER})"),
             commands=shell_commands(

@@ -51,7 +51,7 @@ def _unwritable_destinations(situation: Situation) -> list[str]:
 
 def _other_target(situation: Situation, measured: str) -> str:
     """A directory in the account's home to use as ``--target`` instead."""
-    home = text_fact(situation, "account", "home") or "."
+    home = _fixes.own_directory(situation) or "."
     name = posixpath.basename(measured.rstrip("/")) or "target"
     candidate = _fixes.join(situation, home, name)
     if _fixes.is_within(candidate, measured) or _fixes.is_within(measured, candidate):
@@ -69,7 +69,9 @@ def _fixes_for(situation: Situation, flag: str, measured: str) -> list[Fix]:
         other = _other_target(situation, measured)
         fixes.append(_fixes.pip_install(
             situation, _fixes.python_of(situation),
-            f"Install into a directory you own instead: {other}", ["--target", other],
+            f"Install into a directory you own instead: {other}"
+            + _fixes.directory_note(situation, other),
+            ["--target", other],
         ))
     fixes.append(_fixes.new_venv(situation, avoid=[measured]))
     return fixes
