@@ -193,3 +193,16 @@ def test_report_failures_are_notes_under_verbose_only(tmp_path, monkeypatch, cap
         assert all(line.startswith("pip-doctor: note: ") for line in lines)
         assert "timed out" in err
         assert "missing-dir" in err
+
+
+def test_the_context_keeps_requirement_files_and_editables():
+    """pip keeps ``-r`` and ``-e`` in its options, not its arguments: the fixes need them."""
+    from pip._internal.commands import create_command
+
+    from pip_doctor import _pip_hook
+
+    command = create_command("install")
+    options, args = command.parse_args(["-r", "req.txt", "-e", "./proj", "pkg"])
+    session = _pip_hook.Session(options, args, "install", 0, _pip_hook, None)
+    assert session.requested() == ["pkg", "-r", "req.txt", "-e", "./proj"]
+    assert session.context().requirements == ("pkg", "-r", "req.txt", "-e", "./proj")

@@ -458,3 +458,17 @@ def test_no_fix_creates_anything_in_a_home_that_is_not_the_accounts(number: int,
     placed = [f for f in fixes if any("DIRECTORY" in c.text for c in f.commands)]
     assert placed
     assert all("/nonexistent is missing or not yours" in f.summary for f in placed)
+
+
+def test_a_failed_uninstall_is_never_told_to_install() -> None:
+    """``pip uninstall`` of a root-owned package: no fix installs anything."""
+    s = situation(BASE, requirements=("rootpkg",))
+    s = Situation(error=s.error, facts=s.facts,
+                  context=InstallContext(command="uninstall", requirements=("rootpkg",),
+                                         interpreter=s.context.interpreter))
+    fixes = [f for rule in BUILTIN_RULES for d in ([rule.check(s)] if rule.check(s) else [])
+             for f in d.fixes]
+    assert fixes
+    texts = [c.text for f in fixes for c in f.commands]
+    assert not [t for t in texts if " install" in t], texts
+    assert not [f for f in fixes if "install into it" in f.summary]

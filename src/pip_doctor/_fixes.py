@@ -135,28 +135,38 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
              avoid: Iterable[Optional[str]] = ()) -> Fix:
     """Create a virtual environment this account owns and install into it."""
     target = directory or venv_directory(situation, avoid)
+    note = directory_note(situation, target)
+    create = [python_of(situation), "-m", "venv", target]
+    if situation.context.command == "uninstall":
+        # Nothing to install: the way out is an environment of one's own.
+        return Fix(
+            summary=f"Create a virtual environment you own at {target} and use it"
+            f" instead of this one{note}",
+            commands=shell_commands(create),
+            safety="safe",
+        )
     reqs, known = requirements(situation)
-    summary = (
-        f"Create a virtual environment you own at {target} and install into it"
-        + directory_note(situation, target)
-    )
     return Fix(
-        summary=_with_placeholder_note(summary, known),
-        commands=shell_commands(
-            [python_of(situation), "-m", "venv", target],
-            [env_python(situation, target), "-m", "pip", "install", *reqs],
+        summary=_with_placeholder_note(
+            f"Create a virtual environment you own at {target} and install into it{note}",
+            known,
         ),
+        commands=shell_commands(create, [env_python(situation, target), "-m", "pip", "install",
+                                         *reqs]),
         safety="safe",
     )
 
 
 def pip_install(situation: Situation, python: str, summary: str,
                 options: Sequence[str] = (), safety: Safety = "safe") -> Fix:
-    """Run ``python -m pip install OPTIONS REQS`` (the failing command's requirements)."""
+    """Run ``python -m pip install OPTIONS REQS`` (the failing command's requirements);
+    ``uninstall`` instead when that was the command that failed.
+    """
     reqs, known = requirements(situation)
+    verb = "uninstall" if situation.context.command == "uninstall" else "install"
     return Fix(
         summary=_with_placeholder_note(summary, known),
-        commands=shell_commands([python, "-m", "pip", "install", *options, *reqs]),
+        commands=shell_commands([python, "-m", "pip", verb, *options, *reqs]),
         safety=safety,
     )
 
@@ -181,7 +191,8 @@ def user_install_allowed(situation: Situation) -> bool:
     marker forbids it.
     """
     return (
-        situation.fact("user_site", "allowed") is True
+        situation.context.command != "uninstall"
+        and situation.fact("user_site", "allowed") is True
         and situation.fact("user_site", "enabled") is True
         and not situation.fact("environment", "externally_managed")
     )

@@ -337,10 +337,22 @@ class Session:
                 root=getattr(options, "root_path", None),
                 isolated=bool(getattr(options, "isolated_mode", False)),
             ),
-            requirements=self.args,
+            requirements=self.requested(),
             pip_version=self.pip_version,
             verbose=self.verbosity >= 1,
         )
+
+    def requested(self) -> list[str]:
+        """What the command was asked for: the arguments, then ``-r`` files and
+        ``-e`` projects (pip keeps those in its options, not in the arguments).
+        """
+        requested = list(self.args)
+        for flag, name in (("-r", "requirements"), ("-e", "editables")):
+            values = getattr(self.options, name, None)
+            if isinstance(values, (list, tuple)):
+                for value in values:
+                    requested += [flag, str(value)]
+        return requested
 
     def replace_message_function(self) -> None:
         if self.message_name is None:
@@ -370,8 +382,8 @@ class Session:
             pip_text = "Exception:\n" + _traceback_text(error)
             context = attrs.evolve(self.context(), original_message=pip_text)
             report = _api.diagnose(error, context=context)
-            if self.verbosity >= 1:
-                head = pip_text
+            if self.verbosity >= 1 or report.best is None:
+                head = pip_text  # nothing to say instead of pip's traceback: keep it
             else:
                 head = "Exception:\n" + "".join(
                     traceback.format_exception_only(type(error), error)

@@ -56,7 +56,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         fixes.append(_fixes.pip_install(
             situation,
             _fixes.env_python(situation, expected),
-            f"Install with the interpreter of the environment you meant, {expected}",
+            f"Run pip with the interpreter of the environment you meant, {expected}",
         ))
     fixes.append(_fixes.new_venv(situation, avoid=[pip_root]))
     return Diagnosis(
