@@ -120,16 +120,19 @@ def time_probes(failing: Path, runs: int) -> dict[str, list[float]]:
     return times
 
 
-def time_imports(runs: int) -> tuple[list[float], list[float]]:
-    """Wall time of fresh interpreters: ``pass`` and ``import pip_doctor``, interleaved."""
-    bare: list[float] = []
-    with_import: list[float] = []
+#: What fresh interpreters run, interleaved: nothing, the package, the formatter.
+IMPORT_CODES = ("pass", "import pip_doctor", "from pip_doctor import format_os_error")
+
+
+def time_imports(runs: int) -> dict[str, list[float]]:
+    """Wall time of fresh interpreters for each of :data:`IMPORT_CODES`, interleaved."""
+    times: dict[str, list[float]] = {code: [] for code in IMPORT_CODES}
     for _ in range(runs):
-        for code, into in (("pass", bare), ("import pip_doctor", with_import)):
+        for code in IMPORT_CODES:
             start = time.perf_counter()
             subprocess.run([sys.executable, "-c", code], check=True)
-            into.append(time.perf_counter() - start)
-    return bare, with_import
+            times[code].append(time.perf_counter() - start)
+    return times
 
 
 def row(name: str, values: list[float]) -> str:
@@ -152,7 +155,7 @@ def main() -> None:
         cold_imports, cold, cold_last = time_cold(failing, args.runs)
         warm, warm_scan = time_warm(failing, args.runs)
         probes = time_probes(failing, args.runs)
-        bare, imported = time_imports(args.imports)
+        imports = time_imports(args.imports)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -164,10 +167,13 @@ def main() -> None:
     for probe_id, values in probes.items():
         print(row(f"  probe {probe_id}", values))
     print(row("import pip_doctor, in-process", cold_imports))
-    print(row("python -c pass", bare))
-    print(row("python -c 'import pip_doctor'", imported))
-    extra = statistics.median(imported) - statistics.median(bare)
-    print(f"{'import pip_doctor costs (difference of medians)':<44}{milliseconds(extra)}")
+    print(f"fresh interpreters: {sys.executable}")
+    bare = statistics.median(imports["pass"])
+    for code, values in imports.items():
+        print(row(f"python -c '{code}'"[:43], values))
+        if code != "pass":
+            extra = statistics.median(values) - bare
+            print(f"{'  costs (difference of medians)':<44}{milliseconds(extra)}")
     for label, scan in (("cold", cold_last.get("scan", {})), ("warm", warm_scan)):
         assert isinstance(scan, dict)
         print(f"ownership walk ({label}): scanned {scan.get('scanned')} entries, "
