@@ -77,6 +77,8 @@ def test_report_helpers_return_new_reports_and_rerank():
     assert [d.id for d in report.with_confidence("c", "high").diagnoses] == ["a", "c", "b"]
     linked = report.with_link("b", Link("Docs", "https://example.org"))
     assert linked.get("b").links == (Link("Docs", "https://example.org"),)  # type: ignore[union-attr]
+    relinked = linked.with_links("b", [Link("Ours", "https://example.com")])
+    assert relinked.get("b").links == (Link("Ours", "https://example.com"),)  # type: ignore[union-attr]
     replaced = report.with_diagnosis(_diagnosis("b", "high"))
     assert [d.id for d in replaced.diagnoses] == ["a", "b", "c"]
     assert replaced.get("b").confidence == "high"  # type: ignore[union-attr]

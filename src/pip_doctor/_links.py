@@ -27,17 +27,12 @@ PEP_668 = Link(
     "PEP 668: marking Python base environments as externally managed",
     "https://peps.python.org/pep-0668/",
 )
-EXTERNALLY_MANAGED_SPEC = Link(
-    "Externally managed environments (specification)",
-    "https://packaging.python.org/en/latest/specifications/externally-managed-environments/",
-)
 PIP_TARGET_OPTION = Link(
     "pip install options: --target, --prefix, --root, --user",
     "https://pip.pypa.io/en/stable/cli/pip_install/#options",
 )
 
 __all__ = [
-    "EXTERNALLY_MANAGED_SPEC",
     "INSTALLING_TUTORIAL",
     "PEP_668",
     "PIP_TARGET_OPTION",

@@ -417,6 +417,11 @@ class Report:
             diagnosis_id, lambda d: attrs.evolve(d, links=(*d.links, link))
         )
 
+    def with_links(self, diagnosis_id: str, links: Iterable[Link]) -> Report:
+        """A copy where the diagnosis ``diagnosis_id`` carries ``links`` instead of its own."""
+        replaced = tuple(links)
+        return self._map(diagnosis_id, lambda d: attrs.evolve(d, links=replaced))
+
     def with_confidence(self, diagnosis_id: str, confidence: Confidence) -> Report:
         """A copy where ``diagnosis_id`` has another confidence, re-ranked."""
         changed = self._map(

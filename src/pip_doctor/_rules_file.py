@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional, TypeVar, Union
 import attrs
 
 from pip_doctor import _redact
+from pip_doctor._manager import is_namespaced
 from pip_doctor._model import (
     CONFIDENCES,
     SAFETIES,
@@ -415,8 +416,8 @@ _PROBE_KINDS = ("mount", "file", "env")
 
 def _namespaced(value: Any, key: str) -> str:
     text = _string(value, key)
-    namespace, slash, name = text.partition("/")
-    if not (slash and namespace and name) or any(c.isspace() for c in text):
+    if not is_namespaced(text) or any(c.isspace() for c in text):
+        name = text.partition("/")[2]
         raise RulesError(key, f"id {text!r} must be namespaced, like 'acme/{name or text}'")
     return text
 

@@ -186,7 +186,8 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
     Called once per diagnosis, after the rules, plugin by plugin (built-ins
     first); each sees the report the previous one returned. Use the report's
     helpers, which return new reports: ``report.without("system-site-packages")``
-    (suppress), ``report.with_link(id, Link(...))``,
+    (suppress), ``report.with_link(id, Link(...))`` (add a link),
+    ``report.with_links(id, [Link(...)])`` (replace its links),
     ``report.with_confidence(id, "low")`` (re-rank),
     ``report.with_diagnosis(Diagnosis(...))`` (add or replace). A returned
     value that is not a :class:`pip_doctor.Report` is ignored and recorded as
