@@ -25,12 +25,14 @@ from pip_doctor._model import (
     rank_diagnoses,
 )
 
-#: All probes together get at most this long (seconds).
-PROBE_BUDGET = 0.4
-#: Rules and report hooks together get at most this long (seconds).
-DECIDE_BUDGET = 0.3
-#: A built-in pip_doctor_secrets hook gets at least this long (seconds).
-SECRETS_FLOOR = 0.25
+#: The whole diagnosis (probes, rules, report hooks) shares this many seconds.
+DIAGNOSIS_BUDGET = 0.5
+#: Of that, the probes together get at most this long (seconds).
+PROBE_BUDGET = 0.35
+#: Redaction runs even when plugins used the budget up, so that a slow plugin
+#: never makes a secret leak: a built-in secrets hook gets at least this long,
+#: a plugin's at least a twentieth of a second.
+SECRETS_FLOOR = 0.1
 
 
 def diagnose(
@@ -57,8 +59,8 @@ def diagnose_unredacted(
     situation = Situation(error=info, context=context or InstallContext())
     problems: list[Problem] = list(manager.load_problems)
 
-    situation = _run_probes(situation, manager, problems)
-    deadline = _timebox.Deadline(DECIDE_BUDGET)
+    deadline = _timebox.Deadline(DIAGNOSIS_BUDGET)
+    situation = _run_probes(situation, manager, problems, _timebox.Deadline(PROBE_BUDGET))
     diagnoses = _run_rules(situation, manager, problems, deadline)
     report = Report(
         error=situation.error,
@@ -73,9 +75,11 @@ def diagnose_unredacted(
 
 
 def _run_probes(
-    situation: Situation, manager: PluginManager, problems: list[Problem]
+    situation: Situation,
+    manager: PluginManager,
+    problems: list[Problem],
+    deadline: _timebox.Deadline,
 ) -> Situation:
-    deadline = _timebox.Deadline(PROBE_BUDGET)
     facts = situation.facts
     contributions = manager.get_probes()
     for index, contribution in enumerate(contributions):
@@ -145,8 +149,10 @@ def _adjust(
     deadline: _timebox.Deadline,
 ) -> Report:
     for source, func in manager.each_impl("pip_doctor_adjust_report"):
+        # A built-in adjustment (a rules file's suppression) gets a moment even late.
+        floor = 0.05 if manager.is_builtin(source) else 0.0
         outcome = _timebox.call(
-            functools.partial(func, report=report), deadline.remaining() + 0.05
+            functools.partial(func, report=report), deadline.remaining() + floor
         )
         if not outcome.ok:
             problems.append(
