@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -16,7 +17,7 @@ import pytest
 
 import pip_doctor
 import scenarios
-from pip_doctor import _manager, _rules_file
+from pip_doctor import _declarative, _manager, _rules_file
 
 EXAMPLE = scenarios.ROOT / "examples" / "rules" / "acme-rules.toml"
 
@@ -34,7 +35,7 @@ def _eacces(path: Path) -> PermissionError:
 
 
 def test_the_example_rules_file_is_valid_and_declares_everything():
-    ruleset = _rules_file.load({"PIP_DOCTOR_RULES": str(EXAMPLE)})
+    ruleset = _rules_file.load(_declarative.rules_files({"PIP_DOCTOR_RULES": str(EXAMPLE)}))
     assert ruleset.problems == ()
     assert [p.id for p in ruleset.probes] == ["acme-rules/home-fs"]
     assert [r.id for r in ruleset.rules] == [
@@ -43,10 +44,31 @@ def test_the_example_rules_file_is_valid_and_declares_everything():
     assert len(ruleset.redactions) == 1
 
 
+LOADED_PARSER = """
+import sys
+from pip_doctor import _manager
+_manager.get_manager()
+print("pip_doctor._rules_file" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("with_file", [False, True], ids=["no-rules-file", "rules-file"])
+def test_the_parser_is_imported_only_when_there_is_a_rules_file(tmp_path, with_file):
+    # Every install command on pip 26.1+ loads what plugins load: no file, no parser.
+    assert not any(os.path.exists(path) for path in _declarative.site_rules_files({}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_DOCTOR_")}
+    if with_file:
+        (tmp_path / "r.toml").write_text('[[redact]]\ntext = "x"\n')
+        env["PIP_DOCTOR_RULES"] = str(tmp_path / "r.toml")
+    done = subprocess.run([sys.executable, "-c", LOADED_PARSER], env=env,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(with_file)
+
+
 def test_rules_files_site_wide_first_then_the_variable_in_order(tmp_path):
     first, second = tmp_path / "a.toml", tmp_path / "b.toml"
-    files = _rules_file.rules_files({"PIP_DOCTOR_RULES": f"{first}{os.pathsep}{second}"})
-    site = _rules_file.site_rules_files({})
+    files = _declarative.rules_files({"PIP_DOCTOR_RULES": f"{first}{os.pathsep}{second}"})
+    site = _declarative.site_rules_files({})
     assert [path for path, _required in files] == [*site, str(first), str(second)]
     assert site[-1].endswith(os.path.join("etc", "pip-doctor", "rules.toml"))
     assert [required for _path, required in files] == [False] * len(site) + [True, True]

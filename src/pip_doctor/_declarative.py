@@ -74,46 +74,103 @@ placeholder has no value is left out rather than shown with a guess.
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Optional, Union
 
 from pip_doctor import _manager, _timebox
 from pip_doctor._model import Probe, Problem, Report, Rule, Situation
-from pip_doctor._rules_file import Ruleset, Secret, load
 from pip_doctor.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from pip_doctor._rules_file import Ruleset, Secret
+
+RULES_VARIABLE = "PIP_DOCTOR_RULES"
+
+
+def site_rules_files(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The site-wide rules files, machine first, then this environment's."""
+    files = []
+    if os.name == "nt":
+        program_data = environ.get("PROGRAMDATA")
+        if program_data:
+            files.append(os.path.join(program_data, "pip-doctor", "rules.toml"))
+    else:
+        files.append("/etc/pip-doctor/rules.toml")
+    files.append(os.path.join(sys.prefix, "etc", "pip-doctor", "rules.toml"))
+    return files
+
+
+def rules_files(environ: Mapping[str, str] = os.environ) -> list[tuple[str, bool]]:
+    """(path, must exist) for every rules file, in the order they are read."""
+    found: list[tuple[str, bool]] = [(path, False) for path in site_rules_files(environ)]
+    for part in environ.get(RULES_VARIABLE, "").split(os.pathsep):
+        if part.strip():
+            found.append((os.path.abspath(os.path.expanduser(part.strip())), True))
+    seen: set[str] = set()
+    unique = []
+    for path, required in found:
+        if path not in seen:
+            seen.add(path)
+            unique.append((path, required))
+    return unique
+
+
+def _load() -> Optional[Ruleset]:
+    """What the rules files hold; None when there is no file to read.
+
+    The parser (``pip_doctor._rules_file``, with tomllib and its records) is
+    imported only when there is a file: most environments have none, and on
+    pip 26.1+ every module pip-doctor loads is loaded by every install command.
+    """
+    files = rules_files(os.environ)
+    if not any(required or os.path.exists(path) for path, required in files):
+        return None
+    from pip_doctor import _rules_file
+
+    return _rules_file.load(files)
+
 
 # ---------------------------------------------------------------------- hooks
 
-#: What the rules files hold, read when plugins are loaded; every hook reads it
-#: through here, so a load that overruns one hook's time limit is waited for by
-#: the next instead of leaving it with no rules (and failure-time hooks read no file).
-_ruleset: _timebox.Loaded[Ruleset] = _timebox.Loaded(lambda: load(os.environ))
+#: What the rules files hold, read when plugins are loaded (before pip 26.3
+#: blocks imports); every hook reads it through here, so a load that overruns
+#: one hook's time limit is waited for by the next instead of leaving it with
+#: no rules (and failure-time hooks read no file).
+_ruleset: _timebox.Loaded[Optional[Ruleset]] = _timebox.Loaded(_load)
 
 
-def active() -> Ruleset:
-    """What the rules files hold (read on first use, then kept)."""
+def active() -> Optional[Ruleset]:
+    """What the rules files hold (read on first use, then kept); None without files."""
     return _ruleset.get()
 
 
 @hookimpl
 def pip_doctor_probes() -> list[Probe]:
     """Read the rules files (plugins are being loaded) and return their probes."""
-    return [probe.as_probe() for probe in _ruleset.reload().probes]
+    ruleset = _ruleset.reload()
+    return [probe.as_probe() for probe in ruleset.probes] if ruleset else []
 
 
 @hookimpl
 def pip_doctor_rules() -> list[Union[Rule, Problem]]:
     """The declared rules, and a problem for every mistake in the files."""
     ruleset = active()
+    if ruleset is None:
+        return []
     return [*(rule.as_rule() for rule in ruleset.rules), *ruleset.problems]
 
 
 @hookimpl
 def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
     """Apply the suppressions, links and confidences of every matching rule."""
+    ruleset = active()
+    if ruleset is None:
+        return None
     blocked = _manager.blocked_ids(os.environ)
     situation = Situation(error=report.error, context=report.context, facts=report.facts)
     adjusted = report
-    for rule in active().rules:
+    for rule in ruleset.rules:
         if rule.adjusts and rule.id not in blocked and rule.match.holds(situation):
             adjusted = rule.adjust(adjusted, situation)
     return None if adjusted is report else adjusted
@@ -121,4 +178,5 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
 
 @hookimpl
 def pip_doctor_secrets(situation: Situation) -> list[tuple[Secret, str]]:
-    return list(active().redactions)
+    ruleset = active()
+    return list(ruleset.redactions) if ruleset else []

@@ -61,8 +61,18 @@ UNKNOWN_ERROR = 2
 #: Set on everything pip-doctor puts into pip, so it is never wrapped twice.
 MARK = "__pip_doctor__"
 
-#: Modules of pip-doctor that the error path never needs (and must not run).
-NOT_PRELOADED = frozenset({"pip_doctor.__main__", "pip_doctor._cli"})
+#: Modules of pip-doctor that the error path never needs: the command line
+#: (which must not run), ``explain`` and ``check``, the opt-in plugin (loaded by
+#: the manager when it is asked for) and the rules-file parser (imported by the
+#: declarative plugin when plugins load, if there is a rules file).
+NOT_PRELOADED = frozenset({
+    "pip_doctor.__main__",
+    "pip_doctor._cli",
+    "pip_doctor._explain",
+    "pip_doctor._preflight",
+    "pip_doctor._rules_file",
+    "pip_doctor.redact_identity",
+})
 
 #: Time limits (seconds) for a plugin's pip_doctor_report_paths and one file write.
 REPORT_PATHS_TIMEOUT = 0.5
@@ -242,8 +252,9 @@ def _wrap_run(
 def prepare() -> None:
     """Import everything the error path needs, before pip blocks imports.
 
-    That is every module of pip-doctor (probes, rules, renderers) and every
-    plugin the manager loads. On pip 26.3 their names also go into
+    That is every module of pip-doctor but those in :data:`NOT_PRELOADED`
+    (probes, rules, renderers, ...) and every plugin the manager loads,
+    with what their hooks import while they load. On pip 26.3 their names also go into
     ``pip._EAGER_IMPORTS``, the set pip imports before it blocks imports.
     """
     for info in pkgutil.walk_packages(pip_doctor.__path__, "pip_doctor."):

@@ -3,7 +3,8 @@
 The format, where files are read from and what a mistake becomes are
 described in :mod:`pip_doctor._declarative`, the plugin that uses them. This
 module only parses and checks (:func:`load`, :func:`parse_file`) and holds the
-checked records, which fill in their templates from a :class:`Situation`.
+checked records, which fill in their templates from a :class:`Situation`. It
+is imported only when there is a rules file to read.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ else:  # pragma: no cover - Python 3.9 and 3.10: pip's own copy, no new dependen
 
 #: The plugin name that problems of rule files are reported under.
 SOURCE = "pip_doctor.declarative"
-RULES_VARIABLE = "PIP_DOCTOR_RULES"
 #: How much of a file a ``file`` probe reads.
 FILE_PROBE_BYTES = 4096
 ENVIRONMENT_KINDS = ("venv", "conda", "system", "pyenv", "other")
@@ -69,34 +69,6 @@ class RulesError(ValueError):
         super().__init__(message)
         self.key = key
         self.message = message
-
-
-def site_rules_files(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The site-wide rules files, machine first, then this environment's."""
-    files = []
-    if os.name == "nt":
-        program_data = environ.get("PROGRAMDATA")
-        if program_data:
-            files.append(os.path.join(program_data, "pip-doctor", "rules.toml"))
-    else:
-        files.append("/etc/pip-doctor/rules.toml")
-    files.append(os.path.join(sys.prefix, "etc", "pip-doctor", "rules.toml"))
-    return files
-
-
-def rules_files(environ: Mapping[str, str] = os.environ) -> list[tuple[str, bool]]:
-    """(path, must exist) for every rules file, in the order they are read."""
-    found: list[tuple[str, bool]] = [(path, False) for path in site_rules_files(environ)]
-    for part in environ.get(RULES_VARIABLE, "").split(os.pathsep):
-        if part.strip():
-            found.append((os.path.abspath(os.path.expanduser(part.strip())), True))
-    seen: set[str] = set()
-    unique = []
-    for path, required in found:
-        if path not in seen:
-            seen.add(path)
-            unique.append((path, required))
-    return unique
 
 
 # ------------------------------------------------------------------ templates
@@ -761,29 +733,32 @@ def _first_definitions(
         yield item
 
 
-def load(environ: Mapping[str, str] = os.environ) -> Ruleset:
-    """Read and check every rules file; later duplicates of an id are problems."""
+def load(files: Iterable[tuple[str, bool]]) -> Ruleset:
+    """Read and check the rules files, (path, must exist) in order (see
+    ``pip_doctor._declarative.rules_files``); later duplicates of an id are problems.
+    """
     probes: list[DeclaredProbe] = []
     rules: list[DeclaredRule] = []
     redactions: list[tuple[Secret, str]] = []
     problems: list[Problem] = []
-    files: list[str] = []
+    read: list[str] = []
     defined: dict[str, str] = {}
-    for path, required in rules_files(environ):
+    for path, required in files:
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except FileNotFoundError:
             if required:
-                problems.append(_problem(path, None, None, f"no such file (from {RULES_VARIABLE})"))
+                message = "no such file (from PIP_DOCTOR_RULES)"
+                problems.append(_problem(path, None, None, message))
             continue
         except (OSError, UnicodeDecodeError) as error:
             problems.append(_problem(path, None, None, f"cannot be read: {error}"))
             continue
         ruleset = parse_file(path, text)
-        files.append(path)
+        read.append(path)
         problems.extend(ruleset.problems)
         redactions.extend(ruleset.redactions)
         probes.extend(_first_definitions(ruleset.probes, defined, problems))
         rules.extend(_first_definitions(ruleset.rules, defined, problems))
-    return Ruleset(tuple(probes), tuple(rules), tuple(redactions), tuple(problems), tuple(files))
+    return Ruleset(tuple(probes), tuple(rules), tuple(redactions), tuple(problems), tuple(read))
