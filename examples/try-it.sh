@@ -35,8 +35,12 @@ for mode in "pip alone (PIP_DOCTOR_DISABLE=1)" "with pip-doctor"; do
     disable=0
     [ "$mode" = "with pip-doctor" ] || disable=1
     status=0
+    # The demo's pip is not that of an environment activated in this shell:
+    # VIRTUAL_ENV and CONDA_PREFIX are left out, as for anyone running
+    # venv/bin/python directly.
     # shellcheck disable=SC2086  # $where is empty or two words
-    run env PIP_DOCTOR_DISABLE=$disable "$demo/venv/bin/python" -m pip install \
+    run env -u VIRTUAL_ENV -u CONDA_PREFIX PIP_DOCTOR_DISABLE=$disable \
+        "$demo/venv/bin/python" -m pip install \
         --no-cache-dir --no-deps --force-reinstall $where "$wheel" || status=$?
     echo "(pip exited with status $status)"
 done
