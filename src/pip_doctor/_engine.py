@@ -30,9 +30,11 @@ DIAGNOSIS_BUDGET = 0.5
 #: Of that, the probes together get at most this long (seconds).
 PROBE_BUDGET = 0.35
 #: Redaction runs even when plugins used the budget up, so that a slow plugin
-#: never makes a secret leak: a built-in secrets hook gets at least this long,
-#: a plugin's at least a twentieth of a second.
+#: never makes a secret leak: a built-in secrets hook gets at least this long ...
 SECRETS_FLOOR = 0.1
+#: ... and a plugin's secrets hook, or a built-in report adjustment (a rules
+#: file's suppressions), at least this long (seconds).
+LATE_FLOOR = 0.05
 
 
 def diagnose(
@@ -149,8 +151,7 @@ def _adjust(
     deadline: _timebox.Deadline,
 ) -> Report:
     for source, func in manager.each_impl("pip_doctor_adjust_report"):
-        # A built-in adjustment (a rules file's suppression) gets a moment even late.
-        floor = 0.05 if manager.is_builtin(source) else 0.0
+        floor = LATE_FLOOR if manager.is_builtin(source) else 0.0
         outcome = _timebox.call(
             functools.partial(func, report=report), deadline.remaining() + floor
         )
@@ -210,7 +211,7 @@ def _collect_secrets(
     pairs: list[_redact.Pair] = []
     for source, func in manager.each_impl("pip_doctor_secrets"):
         # Built-in redaction always gets its time: a slow plugin must not leak secrets.
-        floor = SECRETS_FLOOR if manager.is_builtin(source) else 0.05
+        floor = SECRETS_FLOOR if manager.is_builtin(source) else LATE_FLOOR
         outcome = _timebox.call(
             functools.partial(_secrets_of, func, situation), deadline.remaining() + floor
         )

@@ -87,6 +87,14 @@ class InstallOptions:
         }
 
 
+def directory_options(options: InstallOptions) -> list[tuple[str, str]]:
+    """``(flag, directory)`` for each of ``--target``, ``--prefix``, ``--root``
+    the command was given, in that order.
+    """
+    given = (("--target", options.target), ("--prefix", options.prefix), ("--root", options.root))
+    return [(flag, value) for flag, value in given if value]
+
+
 @attrs.frozen
 class InstallContext:
     """What the failing install was asked to do, and where.

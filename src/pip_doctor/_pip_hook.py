@@ -253,9 +253,9 @@ def prepare() -> None:
     """Import everything the error path needs, before pip blocks imports.
 
     That is every module of pip-doctor but those in :data:`NOT_PRELOADED`
-    (probes, rules, renderers, ...) and every plugin the manager loads,
-    with what their hooks import while they load. On pip 26.3 their names also go into
-    ``pip._EAGER_IMPORTS``, the set pip imports before it blocks imports.
+    (probes, rules, renderers, ...) and every plugin the manager loads, with
+    what their hooks import while they load. On pip 26.3 their names also go
+    into ``pip._EAGER_IMPORTS``, the set pip imports before it blocks imports.
     """
     for info in pkgutil.walk_packages(pip_doctor.__path__, "pip_doctor."):
         if info.name not in NOT_PRELOADED:

@@ -20,7 +20,14 @@ from typing import Any, Literal, Optional
 import attrs
 
 from pip_doctor import _engine, _manager, _redact
-from pip_doctor._model import JSON, InstallContext, InstallOptions, Report, Shell
+from pip_doctor._model import (
+    JSON,
+    InstallContext,
+    InstallOptions,
+    Report,
+    Shell,
+    directory_options,
+)
 from pip_doctor._pip_compat import pip_version
 from pip_doctor._probes import foreign_files
 from pip_doctor._render_json import json_safe
@@ -163,7 +170,7 @@ def findings(report: Report) -> Iterator[Finding]:
         yield Finding("wrong-environment", "problem", f"Wrong environment: {mismatch}.")
     marker = facts.get_fact("environment", "externally_managed")
     options = report.context.options
-    if marker and not (options.target or options.prefix or options.root):
+    if marker and not directory_options(options):
         yield Finding(
             "externally-managed", "problem",
             "pip will refuse to install here: this Python is managed by the system "
@@ -323,10 +330,8 @@ def _title(report: Report, shell: Shell, pen: Pen) -> list[str]:
     argv = ["pip", "install"]
     if options.user:
         argv.append("--user")
-    for name, value in (("target", options.target), ("prefix", options.prefix),
-                        ("root", options.root)):
-        if value:
-            argv += [f"--{name}", value]
+    for flag, directory in directory_options(options):
+        argv += [flag, directory]
     what = command_line(argv, shell)
     python = report.facts.get_fact("interpreter", "executable") or report.context.interpreter
     return pen.block(f"{what} with {python}", "pip-doctor check: ", "  ", "title",

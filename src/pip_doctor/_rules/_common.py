@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from pip_doctor._fixes import is_within
 from pip_doctor._fixes import text_fact as text_fact  # the rules read facts through it
-from pip_doctor._model import Confidence, Situation
+from pip_doctor._model import Confidence, Situation, directory_options
 
 #: Errors that mean "this account may not do that here".
 PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
@@ -140,7 +140,7 @@ def should_own(situation: Situation, path: str) -> bool:
 def install_options_used(situation: Situation) -> bool:
     """The failing command had ``--user``, ``--target``, ``--prefix`` or ``--root``."""
     options = situation.context.options
-    return bool(options.user or options.target or options.prefix or options.root)
+    return bool(options.user or directory_options(options))
 
 
 def downgrade(confidence: Confidence) -> Confidence:

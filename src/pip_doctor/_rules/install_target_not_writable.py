@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 from pip_doctor import _fixes, _links
-from pip_doctor._model import Diagnosis, Fix, Link, Rule, Situation
+from pip_doctor._model import Diagnosis, Fix, Link, Rule, Situation, directory_options
 from pip_doctor._rules._common import (
     code,
     downgrade,
@@ -27,10 +27,9 @@ ID = "install-target-not-writable"
 def destination(situation: Situation) -> Optional[tuple[str, str]]:
     """``(option, directory)`` the failing command was told to install into."""
     options = situation.context.options
-    for flag, value in (("--target", options.target), ("--prefix", options.prefix),
-                        ("--root", options.root)):
-        if value:
-            return flag, value
+    directories = directory_options(options)
+    if directories:
+        return directories[0]
     if options.user:
         base = text_fact(situation, "user_site", "base")
         return "--user", base or "the user site-packages"
