@@ -184,6 +184,16 @@ def _account(report: Report) -> str:
     return str(name) if name else "this account"
 
 
+def _destination_state(item: Mapping[str, Any]) -> str:
+    """``read-only``, ``not-writable``, ``writable`` or ``not-measured``."""
+    if item.get("readonly_mount"):
+        return "read-only"
+    writable = item.get("writable")
+    if writable is None:
+        return "not-measured"
+    return "writable" if writable else "not-writable"
+
+
 def _destination_findings(report: Report) -> Iterator[Finding]:
     items = report.facts.get_fact("destinations", "items")
     if not isinstance(items, list):
@@ -200,18 +210,19 @@ def _destination_findings(report: Report) -> Iterator[Finding]:
         role = item.get("role")
         nearest = item.get("nearest_existing") or path
         where = path if nearest == path else f"{path} (nearest existing: {nearest})"
-        if item.get("readonly_mount"):
+        state = _destination_state(item)
+        if state == "read-only":
             yield Finding(
                 "read-only", "problem",
                 f"{role}: {where} is on a read-only filesystem.", (path,),
             )
-        elif item.get("writable") is False:
+        elif state == "not-writable":
             owner = item.get("owner_name") or item.get("owner_uid")
             yield Finding(
                 "not-writable", "problem",
                 f"{role}: {who} cannot write {where}, which belongs to {owner}.", (path,),
             )
-        elif item.get("writable") is None:
+        elif state == "not-measured":
             yield Finding(
                 "not-measured", "problem", f"{role}: could not tell whether {where} is writable.",
                 (path,),
@@ -345,14 +356,13 @@ def _destination_lines(result: Preflight, pen: Pen) -> list[str]:
     lines = ["Where pip would put files:"]
     width = max(len(str(item.get("role"))) for item in items) + 2
     for item in items:
-        if item.get("readonly_mount"):
-            state = "READ-ONLY filesystem"
-        elif item.get("writable") is True:
-            state = "writable"
-        elif item.get("writable") is False:
-            state = f"NOT writable (owner {item.get('owner_name') or item.get('owner_uid')})"
-        else:
-            state = "unknown"
+        owner = item.get("owner_name") or item.get("owner_uid")
+        state = {
+            "read-only": "READ-ONLY filesystem",
+            "writable": "writable",
+            "not-writable": f"NOT writable (owner {owner})",
+            "not-measured": "unknown",
+        }[_destination_state(item)]
         if not item.get("exists"):
             state += ", will be created"
         lines.extend(pen.block(f"{item.get('path')}  [{state}]",
