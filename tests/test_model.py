@@ -128,3 +128,29 @@ def test_install_context_defaults_to_this_interpreter():
     context = InstallContext()
     assert context.interpreter == (sys.executable or "python")
     assert context.options == InstallOptions()
+
+
+def test_install_context_carries_what_pip_knew_as_read_only_data():
+    options = {"index_url": "https://u:p@example.org/simple", "retries": 5}
+    context = InstallContext(
+        argv=["install", "--retries", "5", "pkg"],
+        pip_options=options,
+        log=["Retrying (Retry(total=4)) after connection broken by 'SSLError'"],
+        failure="no-matching-distribution",
+    )
+    options["retries"] = 0  # the caller's dict is copied, not shared
+    assert context.argv == ("install", "--retries", "5", "pkg")
+    assert context.pip_options["retries"] == 5
+    with pytest.raises(TypeError):
+        context.pip_options["retries"] = 1  # type: ignore[index]
+    assert context.log[0].startswith("Retrying")
+    assert context.failure == "no-matching-distribution"
+    assert context == attrs.evolve(context)
+    assert hash(context) == hash(attrs.evolve(context))
+
+
+def test_install_context_defaults_say_called_from_the_api():
+    context = InstallContext()
+    assert (context.argv, dict(context.pip_options), context.log, context.failure) == (
+        (), {}, (), ""
+    )

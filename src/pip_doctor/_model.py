@@ -87,6 +87,11 @@ class InstallOptions:
         }
 
 
+def _frozen_mapping(value: Mapping[str, JSON]) -> Mapping[str, JSON]:
+    """A read-only copy (a record never changes under the rules that read it)."""
+    return MappingProxyType(dict(value))
+
+
 def directory_options(options: InstallOptions) -> list[tuple[str, str]]:
     """``(flag, directory)`` for each of ``--target``, ``--prefix``, ``--root``
     the command was given, in that order.
@@ -101,7 +106,35 @@ class InstallContext:
 
     ``InstallContext()`` means "a plain ``pip install`` by this interpreter".
     ``original_message`` is the text pip itself printed (or would print) for the
-    error, when known.
+    error, when known. Build it with keywords.
+
+    Inside pip, the command's failure is captured as plain data and the
+    diagnosis runs in a child process; these fields carry what pip knew:
+
+    ``argv``
+        pip's command line after the program name, as the user typed it
+        (``("install", "-U", "--no-index", "--find-links", "/w", "pkg")``).
+        Credentials are kept: redaction happens when a report is rendered.
+    ``pip_options``
+        every option of pip's parsed ``options`` whose value JSON can carry,
+        by pip's ``dest`` name (``index_url``, ``extra_index_urls``, ``proxy``,
+        ``cert``, ``trusted_hosts``, ``timeout``, ``retries``, ``find_links``,
+        ``no_index``, ``cache_dir``, ``use_user_site``, ``target_dir``, ...).
+        Which options exist depends on the pip version: read with ``.get``.
+    ``log``
+        pip's WARNING-and-above log lines during the command, oldest first,
+        at most the last 50 (for example ``Retrying (Retry(total=4, ...))
+        after connection broken by 'SSLError(...)'``).
+    ``failure``
+        how the command failed: ``"os-error"`` (pip's "Could not install
+        packages due to an OSError"), ``"unhandled"`` (an ``OSError`` pip
+        crashed on: "ERROR: Exception:", exit status 2), ``"pip-error"`` (a
+        ``PipError``/``DiagnosticPipError`` pip reported; its ``reference``,
+        such as ``externally-managed-environment``, is in the error data),
+        ``"no-matching-distribution"`` (the command ended in "No matching
+        distribution found"; the warnings before it are in ``log``),
+        ``"warning"`` (pip went on after a warning, such as the cache
+        directory's: a note only), or ``""`` (called through the API).
     """
 
     command: str = "install"
@@ -111,6 +144,12 @@ class InstallContext:
     pip_version: Optional[str] = None
     original_message: Optional[str] = None
     verbose: bool = False
+    argv: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    pip_options: Mapping[str, JSON] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False
+    )
+    log: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    failure: str = ""
 
 
 # ----------------------------------------------------------------------- error
