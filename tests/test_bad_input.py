@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pip_doctor import ErrorInfo, Report, diagnose
+from pip_doctor import Report, diagnose
 from pip_doctor._pip_compat import fallback_message
 from scenarios import SYSTEM_PYTHON, Account
 from test_scenarios import diagnose_as, pdlib  # noqa: F401  (pdlib is a fixture)
@@ -147,8 +147,16 @@ def test_an_exception_whose_str_breaks() -> None:
     assert data["error"]["type"] == "Broken"
 
 
+#: The causes that say "this account may not write there".
+PERMISSION_CAUSES = frozenset({
+    "system-site-packages", "env-owned-by-other-user", "foreign-owned-files",
+    "install-target-not-writable", "owner-write-bit-removed", "cache-dir-not-writable",
+    "needs-admin",
+})
+
+
 class _BrokenErrno(OSError):
-    """An error whose attributes break when read: pip-doctor itself then fails."""
+    """An error whose errno and text break when read."""
 
     def __init__(self, raises: BaseException) -> None:
         super().__init__(13, "Permission denied")
@@ -164,12 +172,16 @@ class _BrokenErrno(OSError):
 
 @pytest.mark.parametrize("raises", [RuntimeError("no errno"), SystemExit(3),
                                     GeneratorExit()], ids=repr)
-def test_diagnose_never_raises_even_when_the_error_itself_breaks(raises: BaseException) -> None:
+def test_an_error_whose_attributes_break_is_read_as_far_as_it_can_be(
+    raises: BaseException,
+) -> None:
     report = diagnose(_BrokenErrno(raises))
-    assert report.error == ErrorInfo(type="_BrokenErrno", message="_BrokenErrno")
-    assert report.diagnoses == ()
-    assert [p.source for p in report.problems] == ["pip_doctor"]
-    assert type(raises).__name__ in report.problems[0].message
+    error = report.error
+    assert (error.type, error.errno, error.message, error.family) == (
+        "_BrokenErrno", None, "_BrokenErrno", "other")
+    assert error.strerror == "Permission denied"  # what could be read was read
+    # no errno: no evidence of a permission problem, so no permission cause
+    assert not [d.id for d in report.diagnoses if d.id in PERMISSION_CAUSES]
 
 
 def test_diagnose_lets_ctrl_c_through() -> None:

@@ -111,7 +111,7 @@ def test_to_dict_follows_the_contract_key_order():
     assert list(data) == ["schema_version", "tool", "error", "pip", "environment",
                           "diagnoses", "problems"]
     assert list(data["error"]) == ["type", "errno", "errno_name", "strerror", "filename",
-                                   "filename2", "winerror", "message"]
+                                   "filename2", "winerror", "message", "family"]
     assert data["pip"] == {"version": "26.3", "command": "install", "original_message": "msg",
                            "options": {"user": True, "target": "/t", "prefix": None,
                                        "root": None}}

@@ -337,7 +337,7 @@ CONTRACT_KEYS = {
     "": ["schema_version", "tool", "error", "pip", "environment", "diagnoses", "problems"],
     "tool": ["name", "version"],
     "error": ["type", "errno", "errno_name", "strerror", "filename", "filename2", "winerror",
-              "message"],
+              "message", "family"],
     "pip": ["version", "command", "original_message", "options"],
     "options": ["user", "target", "prefix", "root"],
     "diagnosis": ["id", "title", "confidence", "evidence", "fixes", "links", "source"],

@@ -118,6 +118,8 @@ def _run_rules(
     contributions = manager.get_rules()
     for index, contribution in enumerate(contributions):
         rule = contribution.item
+        if not rule.serves(situation.error):
+            continue
         source = f"rule {rule.id} ({contribution.source})"
         outcome = _timebox.call(
             functools.partial(_check, rule.check, situation),

@@ -16,6 +16,7 @@ from typing import Any, Literal, Optional, Union
 
 import attrs
 
+from pip_doctor._error_data import FAMILIES, MAX_DEPTH, classify, exception_data
 from pip_doctor._version import __version__
 
 SCHEMA_VERSION = 1
@@ -155,12 +156,28 @@ class InstallContext:
 # ----------------------------------------------------------------------- error
 
 
+def _error_chain(value: Iterable[ErrorInfo]) -> tuple[ErrorInfo, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class ErrorInfo:
-    """An ``OSError`` reduced to plain, JSON-safe data.
+    """An exception reduced to plain, JSON-safe data, with its family.
 
-    Build it with :meth:`from_exception`; it accepts any exception, including an
-    ``OSError`` with no errno, a bytes filename or a Windows ``winerror``.
+    Build it with :meth:`from_exception` (or :meth:`from_data`, from what
+    ``pip_doctor._error_data.exception_data`` captured); it accepts any
+    exception, including an ``OSError`` with no errno, a bytes filename or a
+    Windows ``winerror``.
+
+    ``family`` is what kind of failure it is (``permission``, ``in-use``,
+    ``space``, ``read-only``, ``name``, ``missing``, ``cross-device``,
+    ``network``, ``other``): rules serve families. Left out, it is classified
+    from the other fields (``ErrorInfo(type="PermissionError", errno=13)`` is
+    ``permission``). ``chain`` holds the errors
+    behind this one (``__cause__``, else ``__context__``), nearest first, for
+    rules that look deeper; ``mro`` is the class tree (``"module.Qualname"``)
+    and ``reference`` the error id of a pip ``DiagnosticPipError`` (such as
+    ``externally-managed-environment``). Those three are not in the JSON.
     """
 
     type: str
@@ -171,37 +188,106 @@ class ErrorInfo:
     filename2: Optional[str] = None
     winerror: Optional[int] = None
     message: str = ""
+    chain: tuple[ErrorInfo, ...] = attrs.field(default=(), converter=_error_chain)
+    mro: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    reference: Optional[str] = None
+    family: str = attrs.field(
+        default=attrs.Factory(lambda self: classify(self.data()), takes_self=True),
+        validator=_check_choice(FAMILIES),
+    )
 
     @classmethod
     def from_exception(cls, error: BaseException) -> ErrorInfo:
-        """Read ``error``'s errno, strerror, file names and text; attributes of
-        the wrong type become None and a broken ``__str__`` gives the type name.
+        """Read ``error``'s errno, strerror, file names, text and causes;
+        attributes of the wrong type become None and a broken ``__str__`` gives
+        the type name.
         """
-        number = getattr(error, "errno", None)
-        if not isinstance(number, int) or isinstance(number, bool):
-            number = None
-        winerror = getattr(error, "winerror", None)
-        if not isinstance(winerror, int) or isinstance(winerror, bool):
-            winerror = None
-        strerror = getattr(error, "strerror", None)
-        try:
-            message = str(error)
-        except Exception:  # a broken __str__ must not break the diagnosis
-            message = type(error).__name__
-        return cls(
-            type=type(error).__name__,
-            errno=number,
-            errno_name=_errno.errorcode.get(number) if number is not None else None,
-            strerror=strerror if isinstance(strerror, str) else None,
-            filename=_safe_text(getattr(error, "filename", None)),
-            filename2=_safe_text(getattr(error, "filename2", None)),
-            winerror=winerror,
-            message=message,
-        )
+        return cls.from_data(exception_data(error))
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ErrorInfo:
+        """The error described by ``data`` (the shape of ``exception_data``);
+        missing or ill-typed values become None. The family is classified here.
+        """
+        chain: list[ErrorInfo] = []
+        cause = data.get("cause")
+        depth = 0
+        while isinstance(cause, Mapping) and depth < MAX_DEPTH:
+            chain.append(_one_error(cause, family=classify(cause)))
+            cause = cause.get("cause")
+            depth += 1
+        return _one_error(data, family=classify(data), chain=tuple(chain))
+
+    def data(self) -> dict[str, Any]:
+        """This error and its chain in the shape of ``exception_data``."""
+        data: dict[str, Any] = {
+            "type": self.type,
+            "module": self.mro[0].rpartition(".")[0] if self.mro else "",
+            "mro": list(self.mro),
+            "errno": self.errno,
+            "strerror": self.strerror,
+            "filename": self.filename,
+            "filename2": self.filename2,
+            "winerror": self.winerror,
+            "message": self.message,
+            "reference": self.reference,
+            "cause": None,
+        }
+        if self.chain:
+            first, *rest = self.chain
+            data["cause"] = attrs.evolve(first, chain=tuple(rest)).data()
+        return data
+
+    @property
+    def errors(self) -> tuple[ErrorInfo, ...]:
+        """This error followed by its chain: every error a rule may look at."""
+        return (self, *self.chain)
 
     def to_dict(self) -> dict[str, JSON]:
         """The report's ``error`` object (the fields are in the contract's order)."""
-        return attrs.asdict(self)
+        return {
+            "type": self.type,
+            "errno": self.errno,
+            "errno_name": self.errno_name,
+            "strerror": self.strerror,
+            "filename": self.filename,
+            "filename2": self.filename2,
+            "winerror": self.winerror,
+            "message": self.message,
+            "family": self.family,
+        }
+
+
+def _one_error(
+    data: Mapping[str, Any], *, family: str, chain: tuple[ErrorInfo, ...] = ()
+) -> ErrorInfo:
+    number = _int_or_none(data.get("errno"))
+    mro = data.get("mro")
+    kind = data.get("type")
+    message = data.get("message")
+    reference = data.get("reference")
+    return ErrorInfo(
+        type=kind if isinstance(kind, str) and kind else "Exception",
+        errno=number,
+        errno_name=_errno.errorcode.get(number) if number is not None else None,
+        strerror=_str_or_none(data.get("strerror")),
+        filename=_safe_text(data.get("filename")),
+        filename2=_safe_text(data.get("filename2")),
+        winerror=_int_or_none(data.get("winerror")),
+        message=message if isinstance(message, str) else (kind if isinstance(kind, str) else ""),
+        family=family,
+        chain=chain,
+        mro=tuple(m for m in mro if isinstance(m, str)) if isinstance(mro, (list, tuple)) else (),
+        reference=reference if isinstance(reference, str) else None,
+    )
+
+
+def _int_or_none(value: object) -> Optional[int]:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str_or_none(value: object) -> Optional[str]:
+    return value if isinstance(value, str) else None
 
 
 def _safe_text(value: object) -> Optional[str]:
@@ -557,6 +643,22 @@ class Probe:
     timeout: float = 0.25
 
 
+#: The families a rule serves when it does not say: every one but ``network``.
+#: Rules written for 0.1 expected filesystem errors; network errors have their
+#: own causes, and a rule must ask for them (``families={"network"}``).
+DEFAULT_RULE_FAMILIES: frozenset[str] = frozenset(FAMILIES) - {"network"}
+
+
+def _families(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(v) for v in value)
+
+
+def _check_families(_inst: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
+    unknown = sorted(str(v) for v in value if v not in FAMILIES)
+    if unknown:
+        raise ValueError(f"{attribute.name}: unknown families {unknown}; known: {FAMILIES}")
+
+
 @attrs.frozen
 class Rule:
     """A cause detector, contributed through ``pip_doctor_rules``.
@@ -564,9 +666,21 @@ class Rule:
     ``check(situation)`` returns None, a :class:`Diagnosis` or several. The id
     is what ``PIP_DOCTOR_BLOCK`` and ``pip-doctor plugins`` name; a plugin's
     rule ids are namespaced: ``"acme/use-base-image"``.
+
+    ``families`` names the error families the rule serves (see
+    :attr:`ErrorInfo.family`); the engine calls ``check`` only for errors of
+    those families. Left out, it is :data:`DEFAULT_RULE_FAMILIES`: every
+    family but ``network``.
     """
 
     id: str
     check: Callable[[Situation], RuleResult]
     description: str = ""
     timeout: float = 0.1
+    families: frozenset[str] = attrs.field(
+        default=DEFAULT_RULE_FAMILIES, converter=_families, validator=_check_families
+    )
+
+    def serves(self, error: ErrorInfo) -> bool:
+        """True when this rule is for ``error``'s family (the engine asks)."""
+        return error.family in self.families

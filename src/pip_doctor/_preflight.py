@@ -1,7 +1,8 @@
 """``pip-doctor check``: would a ``pip install`` work here, before running one?
 
 The preflight runs the same probes and rules as a real failure, on a
-synthetic situation: an ``OSError`` with no errno and no file name, so the
+synthetic situation: an ``OSError`` of the permission family with no errno
+and no file name, so the
 ``path`` probe measures the purelib directory of the install the options
 describe. From the facts it lists what is already wrong (:class:`Finding`):
 destinations this account cannot write, a read-only or nearly full
@@ -22,6 +23,7 @@ import attrs
 from pip_doctor import _engine, _manager, _redact
 from pip_doctor._model import (
     JSON,
+    ErrorInfo,
     InstallContext,
     InstallOptions,
     Report,
@@ -114,9 +116,10 @@ def preflight(options: InstallOptions, *, verbose: bool = False) -> Preflight:
     context = InstallContext(
         command="install", options=options, pip_version=pip_version(), verbose=verbose
     )
-    report, secrets = _engine.diagnose_unredacted(
-        OSError(PREFLIGHT_MESSAGE), context, _manager.get_manager()
-    )
+    # A write that would fail for want of permission: the family the rules
+    # of a check serve, with no errno (nothing failed yet).
+    error = ErrorInfo(type="OSError", message=PREFLIGHT_MESSAGE, family="permission")
+    report, secrets = _engine.diagnose_unredacted(error, context, _manager.get_manager())
     report = _without_the_synthetic_error(_redact.redact_report(report, secrets))
     report = _scan_deeper(report, secrets)
     return Preflight(report=report, findings=tuple(findings(report)))

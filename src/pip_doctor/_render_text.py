@@ -333,10 +333,26 @@ def _problems(report: Report, pen: Pen) -> list[str]:
 # ------------------------------------------------------------------ fallback
 
 
+#: What the fallback says of an error of a family no rule diagnosed.
+_FAMILY_LINES = {
+    "network": "not a permission problem: a network error (pip could not talk to a "
+               "server; pip's own lines above say which)",
+    "in-use": "not a permission problem: the file is in use by a running process",
+    "space": "not a permission problem: no space left",
+    "read-only": "not a permission problem: a read-only filesystem",
+    "name": "not a permission problem: a file name or path too long",
+    "missing": "not a permission problem: a file or directory that does not exist",
+    "cross-device": "not a permission problem: a move between two filesystems",
+}
+
+
 def _fallback(report: Report, pen: Pen) -> list[str]:
+    said = _FAMILY_LINES.get(report.error.family)
     lines = [
-        f"{pen.paint('pip-doctor', 'title')}: no known cause matched this error. "
-        "What was measured:",
+        f"{pen.paint('pip-doctor', 'title')}: "
+        + (f"{said}; no known cause matched it." if said else
+           "no known cause matched this error.")
+        + " What was measured:",
         "",
     ]
     rows = list(fact_rows(report))
@@ -365,6 +381,8 @@ def fact_rows(report: Report) -> Iterator[tuple[str, str]]:
     if error.errno_name:
         described += f" ({error.errno_name})"
     yield "error", described
+    if error.family != "other":
+        yield "kind", error.family
     executable = get("interpreter", "executable")
     if executable:
         version = get("interpreter", "version")

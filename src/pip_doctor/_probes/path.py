@@ -20,12 +20,14 @@ from pip_doctor._probes import _fs
 
 
 def given_path(situation: Situation) -> tuple[Optional[str], Optional[str]]:
-    """``(source, path)``: the error's filename, filename2, or the scheme's purelib."""
-    error = situation.error
-    if error.filename:
-        return "filename", error.filename
-    if error.filename2:
-        return "filename2", error.filename2
+    """``(source, path)``: the error's filename, filename2 (or those of the first
+    error behind it that names one), or the scheme's purelib.
+    """
+    for error in situation.error.errors:  # the error, then those behind it
+        if error.filename:
+            return "filename", error.filename
+        if error.filename2:
+            return "filename2", error.filename2
     purelib = situation.fact("scheme", "purelib")
     if isinstance(purelib, str) and purelib:
         return "scheme", purelib

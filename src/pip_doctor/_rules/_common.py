@@ -14,6 +14,10 @@ from pip_doctor._model import Confidence, Situation, directory_options
 
 #: Errors that mean "this account may not do that here".
 PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+#: Windows' ERROR_ACCESS_DENIED.
+WINERROR_ACCESS_DENIED = 5
+#: The families of the permission rules.
+PERMISSION = frozenset({"permission"})
 #: "Disk quota exceeded" (122 on Linux where the errno module lacks it).
 EDQUOT: int = getattr(errno, "EDQUOT", 122)
 #: Errors that mean "no space left" (blocks or inodes) or "quota exhausted".
@@ -26,16 +30,18 @@ def code(path: Optional[str]) -> str:
 
 
 def permission_strength(situation: Situation) -> Optional[Confidence]:
-    """How strongly the error itself says "permission": ``high`` for EACCES or
-    EPERM, ``medium`` when the error has no errno (a rule must then rely on the
-    facts alone), None for any other errno.
+    """How strongly the error says "permission": ``high`` for EACCES, EPERM or
+    WinError 5 (in the error or one behind it), ``medium`` for an error put in
+    the permission family without one (``pip-doctor check``'s hypothetical
+    failure), None for any other family. An error with no errno is no
+    evidence of a permission problem: it may be a network error, or anything.
     """
-    number = situation.error.errno
-    if number in PERMISSION_ERRNOS:
-        return "high"
-    if number is None:
-        return "medium"
-    return None
+    if situation.error.family != "permission":
+        return None
+    for error in situation.error.errors:
+        if error.errno in PERMISSION_ERRNOS or error.winerror == WINERROR_ACCESS_DENIED:
+            return "high"
+    return "medium"
 
 
 def error_line(situation: Situation) -> str:

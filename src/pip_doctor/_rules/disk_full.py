@@ -7,7 +7,7 @@ from typing import Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Fix, Rule, Situation
 from pip_doctor._render_text import human_bytes
-from pip_doctor._rules._common import EDQUOT, SPACE_ERRNOS, code, error_line, text_fact
+from pip_doctor._rules._common import EDQUOT, code, error_line, text_fact
 from pip_doctor._shells import shell_commands
 
 ID = "disk-full"
@@ -64,12 +64,14 @@ def _elsewhere_fixes(situation: Situation) -> list[Fix]:
 
 
 def check(situation: Situation) -> Optional[Diagnosis]:
-    """ENOSPC/EDQUOT (high), or no errno with no free space measured (medium)."""
+    """ENOSPC/EDQUOT (high), or an unclassified error where no free space was
+    measured (medium).
+    """
     number = situation.error.errno
     confidence: Confidence
-    if number in SPACE_ERRNOS:
+    if situation.error.family == "space":
         confidence = "high"
-    elif number is None and _measured_full(situation):
+    elif _measured_full(situation):
         confidence = "medium"
     else:
         return None
@@ -130,4 +132,9 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     )
 
 
-RULE = Rule(id=ID, check=check, description="no space or quota left where pip writes")
+RULE = Rule(
+    id=ID,
+    check=check,
+    description="no space or quota left where pip writes",
+    families=frozenset({"space", "other"}),
+)

@@ -7,6 +7,7 @@ from typing import Any, Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
+    PERMISSION,
     ancestor,
     behind_wrong_environment,
     code,
@@ -81,4 +82,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="the environment (venv, conda env) belongs to another account",
+    families=PERMISSION,
 )

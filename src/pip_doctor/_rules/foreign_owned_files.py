@@ -10,6 +10,7 @@ from typing import Any, Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
+    PERMISSION,
     ancestor,
     behind_wrong_environment,
     code,
@@ -111,4 +112,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="files in an environment this account owns belong to another account",
+    families=PERMISSION,
 )

@@ -11,6 +11,7 @@ from typing import Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Diagnosis, Fix, Link, Rule, Situation, directory_options
 from pip_doctor._rules._common import (
+    PERMISSION,
     code,
     downgrade,
     error_line,
@@ -122,4 +123,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="the --target, --prefix, --root or user-site destination is not writable",
+    families=PERMISSION,
 )

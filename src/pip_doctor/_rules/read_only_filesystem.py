@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 from typing import Optional
 
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Diagnosis, Fix, Rule, Situation
-from pip_doctor._rules._common import PERMISSION_ERRNOS, code, error_line, text_fact
+from pip_doctor._rules._common import code, error_line, text_fact
 from pip_doctor._shells import shell_commands
 
 ID = "read-only-filesystem"
@@ -34,11 +33,9 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     """A read-only filesystem: EROFS (high), or a permission error on a path the
     mount table says is read-only (medium).
     """
-    erofs = situation.error.errno == errno.EROFS
+    erofs = situation.error.family == "read-only"
     readonly = situation.fact("path", "readonly_mount") is True
-    if not erofs and not (
-        readonly and situation.error.errno in {*PERMISSION_ERRNOS, None}
-    ):
+    if not erofs and not readonly:
         return None
     nearest = text_fact(situation, "path", "nearest_existing")
     mount = text_fact(situation, "path", "mount_point")
@@ -69,4 +66,9 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     )
 
 
-RULE = Rule(id=ID, check=check, description="the destination is on a read-only mount")
+RULE = Rule(
+    id=ID,
+    check=check,
+    description="the destination is on a read-only mount",
+    families=frozenset({"read-only", "permission"}),
+)

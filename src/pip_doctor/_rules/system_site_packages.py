@@ -9,6 +9,7 @@ from typing import Optional
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Confidence, Diagnosis, Fix, Link, Rule, Situation
 from pip_doctor._rules._common import (
+    PERMISSION,
     behind_wrong_environment,
     code,
     downgrade,
@@ -91,4 +92,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="installing into a global site-packages this account cannot write",
+    families=PERMISSION,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from pip_doctor import _fixes, _links
-from pip_doctor._model import Confidence, Diagnosis, Rule, Situation
+from pip_doctor._model import DEFAULT_RULE_FAMILIES, Confidence, Diagnosis, Rule, Situation
 from pip_doctor._rules._common import (
     code,
     error_line,
@@ -81,4 +81,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="pip runs for another interpreter than the one activated",
+    families=DEFAULT_RULE_FAMILIES,
 )
