@@ -220,7 +220,7 @@ def test_fix_commands_follow_the_shell_option_and_environment(tmp_path, option, 
 
         def _always(situation):
             return Diagnosis(id="clifix/always", title="Always", confidence="high",
-                             fixes=[Fix("List", shell_commands(
+                             fixes=[Fix(summary="List", commands=shell_commands(
                                  ["/opt/bob's env/python", "-m", "pip", "list"]))])
 
         @hookimpl

@@ -434,7 +434,7 @@ def test_a_rule_may_link_and_rerank_built_in_diagnoses(tmp_path, monkeypatch):
     after = pip_doctor.diagnose(error).get("disk-full")
     assert after.confidence == "low"
     assert after.links == (*before.links,
-                           pip_doctor.Link("Ask for more quota (ENOSPC)", "https://go.example/quota"))
+                           pip_doctor.Link(title="Ask for more quota (ENOSPC)", url="https://go.example/quota"))
     monkeypatch.setenv("PIP_DOCTOR_BLOCK", "t/quota-help")
     _manager.reset_manager()
     assert pip_doctor.diagnose(error).get("disk-full") == before

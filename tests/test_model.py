@@ -75,14 +75,15 @@ def test_report_helpers_return_new_reports_and_rerank():
     assert [d.id for d in report.without("a").diagnoses] == ["b", "c"]
     assert [d.id for d in report.diagnoses] == ["a", "b", "c"]
     assert [d.id for d in report.with_confidence("c", "high").diagnoses] == ["a", "c", "b"]
-    linked = report.with_link("b", Link("Docs", "https://example.org"))
-    assert linked.get("b").links == (Link("Docs", "https://example.org"),)  # type: ignore[union-attr]
-    relinked = linked.with_links("b", [Link("Ours", "https://example.com")])
-    assert relinked.get("b").links == (Link("Ours", "https://example.com"),)  # type: ignore[union-attr]
+    linked = report.with_link("b", Link(title="Docs", url="https://example.org"))
+    assert linked.get("b").links == (Link(title="Docs", url="https://example.org"),)  # type: ignore[union-attr]
+    relinked = linked.with_links("b", [Link(title="Ours", url="https://example.com")])
+    assert relinked.get("b").links == (Link(title="Ours", url="https://example.com"),)  # type: ignore[union-attr]
     replaced = report.with_diagnosis(_diagnosis("b", "high"))
     assert [d.id for d in replaced.diagnoses] == ["a", "b", "c"]
     assert replaced.get("b").confidence == "high"  # type: ignore[union-attr]
-    assert report.with_problem(Problem("x", "y")).problems == (Problem("x", "y"),)
+    problem = Problem(source="x", message="y")
+    assert report.with_problem(problem).problems == (problem,)
 
 
 def test_records_reject_wrong_types_and_values():
@@ -91,16 +92,17 @@ def test_records_reject_wrong_types_and_values():
     with pytest.raises(TypeError):
         Diagnosis(id="x", title="t", fixes=["not a fix"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="safety"):
-        Fix("s", safety="yolo")  # type: ignore[arg-type]
+        Fix(summary="s", safety="yolo")  # type: ignore[arg-type]
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         _diagnosis("x").id = "y"  # type: ignore[misc]
 
 
 def test_to_dict_follows_the_contract_key_order():
-    fix = Fix("Make a venv", shell_commands(["python3", "-m", "venv", "/tmp/v"]), "safe")
+    fix = Fix(summary="Make a venv",
+              commands=shell_commands(["python3", "-m", "venv", "/tmp/v"]), safety="safe")
     report = _report(
         Diagnosis(id="a", title="A", confidence="high", evidence=["e"], fixes=[fix],
-                  links=[Link("L", "https://l")], source="s", warnings=["don't"])
+                  links=[Link(title="L", url="https://l")], source="s", warnings=["don't"])
     )
     report = attrs.evolve(
         report,

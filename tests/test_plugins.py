@@ -362,7 +362,7 @@ def test_a_plugin_may_report_its_own_configuration_mistakes(site, monkeypatch):
 
         @hookimpl
         def pip_doctor_rules():
-            return [Problem("acme", "/etc/acme.toml: line 3: unknown key 'x'")]
+            return [Problem(source="acme", message="/etc/acme.toml: line 3: unknown key 'x'")]
     """)
     _load(monkeypatch, PIP_DOCTOR_PLUGINS="pd_own_problem")
     report = pip_doctor.diagnose(ENOSPC)

@@ -27,9 +27,9 @@ import pytest
 
 import pip_doctor
 import scenarios
-from pip_doctor import InstallContext, InstallOptions
+from pip_doctor import InstallContext, InstallOptions, _fs
 from pip_doctor._model import ErrorInfo, Situation
-from pip_doctor._probes import BUILTIN_PROBES, _fs, foreign_files
+from pip_doctor._probes import BUILTIN_PROBES, foreign_files
 
 PROBE_IDS = ("interpreter", "environment", "account", "scheme", "path", "destinations",
              "foreign_files", "user_site", "leftovers")

@@ -67,16 +67,16 @@ def with_causes(report: Report, venv: Path) -> Report:
             "pip wanted to write " + str(venv / "lib" / "python3.11" / "site-packages"),
         ),
         fixes=(
-            Fix("Make a virtual environment of your own and install into it",
-                shell_commands(["python3", "-m", "venv", str(venv.parent / "my env")],
+            Fix(summary="Make a virtual environment of your own and install into it",
+                commands=shell_commands(["python3", "-m", "venv", str(venv.parent / "my env")],
                                [str(venv.parent / "my env" / "bin" / "python"), "-m", "pip",
                                 "install", "requests"])),
-            Fix("Give the environment to your account (it is yours, made with sudo)",
-                shell_commands(["sudo", "chown", "-R", "alice:", LONG_COMMAND_WORD]),
+            Fix(summary="Give the environment to your account (it is yours, made with sudo)",
+                commands=shell_commands(["sudo", "chown", "-R", "alice:", LONG_COMMAND_WORD]),
                 safety="review"),
         ),
-        links=(Link("Installing packages using pip and virtual environments",
-                    "https://packaging.python.org/en/latest/guides/"
+        links=(Link(title="Installing packages using pip and virtual environments",
+                    url="https://packaging.python.org/en/latest/guides/"
                     "installing-using-pip-and-virtual-environments/"),),
         warnings=("Do not run `sudo pip install`: it writes more root-owned files into the "
                   "environment and the next install fails the same way.",),
@@ -84,7 +84,8 @@ def with_causes(report: Report, venv: Path) -> Report:
     other = Diagnosis(
         id="read-only-filesystem", title="The filesystem may be mounted read-only",
         confidence="low", evidence=(f"{venv} is on / (overlay)",),
-        fixes=(Fix("Install somewhere writable", shell_commands(["python3", "-m", "venv", "x"])),),
+        fixes=(Fix(summary="Install somewhere writable",
+                   commands=shell_commands(["python3", "-m", "venv", "x"])),),
         warnings=("never shown in the short form",),
     )
     return report.with_diagnosis(best).with_diagnosis(other)
@@ -162,7 +163,7 @@ def test_fix_commands_are_those_of_the_users_shell(root_owned, shell):
 def test_fix_without_the_users_shell_says_which_shell_it_shows(root_owned):
     only_posix = Diagnosis(
         id="acme/posix-only", title="A cause", confidence="high",
-        fixes=(Fix("Run this", shell_commands(["true"], shells=["posix"])),),
+        fixes=(Fix(summary="Run this", commands=shell_commands(["true"], shells=["posix"])),),
     )
     text = render_text(real_report(root_owned).with_diagnosis(only_posix), shell="cmd")
     assert "(no cmd version; for sh/bash/zsh:)\n        true\n" in text
@@ -253,8 +254,8 @@ def test_commands_on_undecodable_and_control_names_work_when_run(shared, shell, 
     odd = os.fsencode(shared) + b"/caf\xe9 \x1b[2J\nx"
     os.mkdir(odd)
     report = pip_doctor.diagnose(eacces(odd + b"/x"))
-    check = Fix("See the directory",
-                shell_commands(["ls", "-d", os.fsdecode(odd)], shells=[shell]))
+    check = Fix(summary="See the directory",
+                commands=shell_commands(["ls", "-d", os.fsdecode(odd)], shells=[shell]))
     report = report.with_diagnosis(Diagnosis(id="acme/odd", title="Odd", confidence="high",
                                              evidence=("odd",), fixes=(check,)))
     (shown,) = [line.strip() for line in render_text(report, shell=shell).splitlines()
@@ -350,7 +351,7 @@ CONTRACT_KEYS = {
 
 def test_json_has_the_contracts_keys_in_the_contracts_order(root_owned):
     report = with_causes(real_report(root_owned), root_owned.parent)
-    report = report.with_problem(pip_doctor.Problem("probe x", "timed out"))
+    report = report.with_problem(pip_doctor.Problem(source="probe x", message="timed out"))
     data = json.loads(render_json(report))
     assert list(data) == CONTRACT_KEYS[""]
     assert data["schema_version"] == 1

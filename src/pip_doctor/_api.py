@@ -8,10 +8,10 @@ from typing import Optional
 
 import attrs
 
-from pip_doctor import _engine, _manager, _model, _pip_compat, _render_json, _render_text
+# Report.to_text()/to_json() import their renderer on first use; inside pip
+# 26.3 that first use comes after pip blocks imports, so load them now.
+from pip_doctor import _engine, _manager, _pip_compat, _render_json, _render_text  # noqa: F401
 from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
-
-_model.set_renderers(text=_render_text.render_text, json=_render_json.render_json)
 
 _current_context: Optional[InstallContext] = None
 _last_report: Optional[Report] = None
@@ -47,7 +47,7 @@ def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) 
         report = _engine.diagnose(error, context, _manager.get_manager())
         other = _other_interpreter(context)
         if other is not None:
-            report = report.with_problem(Problem("pip_doctor", other))
+            report = report.with_problem(Problem(source="pip_doctor", message=other))
         return report
     except KeyboardInterrupt:
         raise
@@ -83,7 +83,7 @@ def _failed_report(
     return Report(
         error=info,
         context=context if isinstance(context, InstallContext) else InstallContext(),
-        problems=(Problem("pip_doctor", f"diagnosis failed: {what}"),),
+        problems=(Problem(source="pip_doctor", message=f"diagnosis failed: {what}"),),
     )
 
 

@@ -91,17 +91,19 @@ def _run_probes(
         outcome = _timebox.call(functools.partial(probe.run, current), timeout)
         source = f"probe {probe.id} ({contribution.source})"
         if not outcome.ok:
-            problems.append(Problem(source, str(outcome.error)))
+            problems.append(Problem(source=source, message=str(outcome.error)))
             continue
         value = outcome.value
         if not isinstance(value, Mapping):
             problems.append(
-                Problem(source, f"returned {type(value).__name__}, expected a mapping")
+                Problem(source=source,
+                        message=f"returned {type(value).__name__}, expected a mapping")
             )
             continue
         bad = _not_json(value)
         if bad:
-            problems.append(Problem(source, f"returned a value JSON cannot carry: {bad}"))
+            problems.append(Problem(source=source,
+                    message=f"returned a value JSON cannot carry: {bad}"))
             continue
         facts = facts.with_section(probe.id, value)
     return attrs.evolve(situation, facts=facts)
@@ -126,17 +128,19 @@ def _run_rules(
             _fair_timeout(rule.timeout, deadline, contributions[index:]),
         )
         if not outcome.ok:
-            problems.append(Problem(source, _explain_failure(str(outcome.error))))
+            problems.append(Problem(source=source, message=_explain_failure(str(outcome.error))))
             continue
         for item in outcome.value or ():
             if not isinstance(item, Diagnosis):
                 problems.append(
-                    Problem(source, f"returned {type(item).__name__}, expected Diagnosis")
+                    Problem(source=source,
+                            message=f"returned {type(item).__name__}, expected Diagnosis")
                 )
                 continue
             if not contribution.builtin and not is_namespaced(item.id):
                 problems.append(
-                    Problem(source, f"diagnosis id {item.id!r} is not namespaced; ignored")
+                    Problem(source=source,
+                            message=f"diagnosis id {item.id!r} is not namespaced; ignored")
                 )
                 continue
             if item.id in seen or item.id in manager.blocked:
@@ -159,15 +163,16 @@ def _adjust(
         )
         if not outcome.ok:
             problems.append(
-                Problem(source, f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
+                Problem(source=source,
+                        message=f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
             )
         elif isinstance(outcome.value, Report):
             report = _checked_adjustment(report, outcome.value, source, manager, problems)
         elif outcome.value is not None:
             problems.append(
                 Problem(
-                    source,
-                    "pip_doctor_adjust_report returned "
+                    source=source,
+                    message="pip_doctor_adjust_report returned "
                     f"{type(outcome.value).__name__}, expected Report or None; ignored",
                 )
             )
@@ -195,8 +200,8 @@ def _checked_adjustment(
             and not is_namespaced(diagnosis.id)
         ):
             problems.append(Problem(
-                source,
-                f"pip_doctor_adjust_report added diagnosis id {diagnosis.id!r}, "
+                source=source,
+                message=f"pip_doctor_adjust_report added diagnosis id {diagnosis.id!r}, "
                 "which is not namespaced; ignored",
             ))
             continue
@@ -219,7 +224,8 @@ def _collect_secrets(
         )
         if not outcome.ok:
             problems.append(
-                Problem(source, f"pip_doctor_secrets: {_explain_failure(str(outcome.error))}")
+                Problem(source=source,
+                        message=f"pip_doctor_secrets: {_explain_failure(str(outcome.error))}")
             )
             continue
         for item in outcome.value or ():
@@ -239,7 +245,8 @@ def _collect_secrets(
                 pairs.append((item[0], item[1]))
             else:
                 problems.append(
-                    Problem(source, f"pip_doctor_secrets returned {item!r:.60}; ignored")
+                    Problem(source=source,
+                            message=f"pip_doctor_secrets returned {item!r:.60}; ignored")
                 )
     return pairs
 

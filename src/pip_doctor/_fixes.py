@@ -17,8 +17,8 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from typing import Optional
 
+from pip_doctor._fs import is_within
 from pip_doctor._model import Fix, Safety, Shell, Situation
-from pip_doctor._probes._fs import is_within
 from pip_doctor._shells import shell_commands
 
 #: Stands for the requirements when the failing command's are not known.

@@ -10,26 +10,26 @@ from __future__ import annotations
 from pip_doctor._model import Link
 
 VENV_GUIDE = Link(
-    "Install packages in a virtual environment using pip and venv",
-    "https://packaging.python.org/en/latest/guides/"
+    title="Install packages in a virtual environment using pip and venv",
+    url="https://packaging.python.org/en/latest/guides/"
     "installing-using-pip-and-virtual-environments/",
 )
 INSTALLING_TUTORIAL = Link(
-    "Installing packages (Python Packaging User Guide)",
-    "https://packaging.python.org/en/latest/tutorials/installing-packages/",
+    title="Installing packages (Python Packaging User Guide)",
+    url="https://packaging.python.org/en/latest/tutorials/installing-packages/",
 )
 PIP_USER_INSTALLS = Link(
-    "pip user guide: user installs",
-    "https://pip.pypa.io/en/stable/user_guide/#user-installs",
+    title="pip user guide: user installs",
+    url="https://pip.pypa.io/en/stable/user_guide/#user-installs",
 )
-VENV_DOCS = Link("venv: creation of virtual environments", "https://docs.python.org/3/library/venv.html")
+VENV_DOCS = Link(title="venv: creation of virtual environments", url="https://docs.python.org/3/library/venv.html")
 PEP_668 = Link(
-    "PEP 668: marking Python base environments as externally managed",
-    "https://peps.python.org/pep-0668/",
+    title="PEP 668: marking Python base environments as externally managed",
+    url="https://peps.python.org/pep-0668/",
 )
 PIP_TARGET_OPTION = Link(
-    "pip install options: --target, --prefix, --root, --user",
-    "https://pip.pypa.io/en/stable/cli/pip_install/#options",
+    title="pip install options: --target, --prefix, --root, --user",
+    url="https://pip.pypa.io/en/stable/cli/pip_install/#options",
 )
 
 __all__ = [

@@ -207,7 +207,7 @@ class PluginManager(pluggy.PluginManager):
                 outcome = _timebox.call(functools.partial(_listed, func), REGISTRATION_TIMEOUT)
                 if not outcome.ok:
                     message = f"{hook_name} failed: {outcome.error}"
-                    self.load_problems.append(Problem(source, message))
+                    self.load_problems.append(Problem(source=source, message=message))
                     self._hook_errors.setdefault(source, message)
                     continue
                 builtin = source in self._builtin_names
@@ -217,7 +217,8 @@ class PluginManager(pluggy.PluginManager):
                         continue
                     problem = self._reject(item, kind, builtin)
                     if problem:
-                        self.load_problems.append(Problem(source, f"{hook_name}: {problem}"))
+                        message = f"{hook_name}: {problem}"
+                        self.load_problems.append(Problem(source=source, message=message))
                     else:
                         contributions.append(Contribution(source, builtin, item))
         self._record_ids()

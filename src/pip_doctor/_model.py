@@ -63,7 +63,7 @@ def _as_text(value: object) -> Optional[str]:
 # --------------------------------------------------------------------- context
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class InstallOptions:
     """The options of the pip command that failed, after pip's own decisions.
 
@@ -101,7 +101,7 @@ def directory_options(options: InstallOptions) -> list[tuple[str, str]]:
     return [(flag, value) for flag, value in given if value]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class InstallContext:
     """What the failing install was asked to do, and where.
 
@@ -160,7 +160,7 @@ def _error_chain(value: Iterable[ErrorInfo]) -> tuple[ErrorInfo, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ErrorInfo:
     """An exception reduced to plain, JSON-safe data, with its family.
 
@@ -361,7 +361,7 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Situation:
     """Everything a rule may look at: the error, the install context, the facts."""
 
@@ -377,7 +377,7 @@ class Situation:
 # ------------------------------------------------------------------- diagnoses
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Command:
     """One command line for one shell, already quoted for that shell."""
 
@@ -401,7 +401,7 @@ def _commands(value: Iterable[Command]) -> tuple[Command, ...]:
     return _checked_tuple(value, Command)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Fix:
     """A way out: a summary and the commands for each shell.
 
@@ -430,7 +430,7 @@ def _fixes(value: Iterable[Fix]) -> tuple[Fix, ...]:
     return _checked_tuple(value, Fix)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Link:
     """A link to documentation."""
 
@@ -446,7 +446,7 @@ def _links(value: Iterable[Link]) -> tuple[Link, ...]:
     return _checked_tuple(value, Link)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Diagnosis:
     """One likely cause, with the measured facts that support it.
 
@@ -485,7 +485,7 @@ class Diagnosis:
         }
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Problem:
     """A probe, rule or plugin that failed, returned junk or ran out of time."""
 
@@ -508,7 +508,7 @@ def _problems(value: Iterable[Problem]) -> tuple[Problem, ...]:
 # ---------------------------------------------------------------------- report
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Report:
     """The finished diagnosis of one error: immutable, ranked best first.
 
@@ -593,24 +593,21 @@ class Report:
 
     def to_json(self, *, indent: Optional[int] = 2) -> str:
         """The JSON text of :meth:`to_dict`."""
-        return _RENDERERS["json"](self, indent=indent)
+        from pip_doctor._render_json import render_json
+
+        return render_json(self, indent=indent)
 
     def to_text(self, *, color: Optional[bool] = None, shell: Optional[Shell] = None,
                 width: int = 80) -> str:
-        """The diagnosis as text in pip's voice (without pip's own message)."""
-        return _RENDERERS["text"](self, color=color, shell=shell, width=width)
+        """The diagnosis as text in pip's voice (without pip's own message).
 
+        ``shell`` picks the shell of the fix commands (default: the user's, or
+        ``PIP_DOCTOR_SHELL``); ``color`` None follows ``NO_COLOR``/``FORCE_COLOR``
+        and whether stderr is a terminal.
+        """
+        from pip_doctor._render_text import render_text
 
-#: The renderers behind :meth:`Report.to_text` and :meth:`Report.to_json`.
-#: They import this module, so it cannot import them; ``pip_doctor._api``
-#: imports them at its top and registers them here (no import happens when a
-#: report is rendered, which pip 26.3 would block).
-_RENDERERS: dict[str, Callable[..., str]] = {}
-
-
-def set_renderers(*, text: Callable[..., str], json: Callable[..., str]) -> None:
-    """Register the text and JSON renderers (done once, by ``pip_doctor._api``)."""
-    _RENDERERS.update(text=text, json=json)
+        return render_text(self, color=color, shell=shell, width=width)
 
 
 def rank_diagnoses(diagnoses: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:
@@ -626,7 +623,7 @@ ProbeResult = Mapping[str, JSON]
 RuleResult = Union[None, Diagnosis, Iterable[Diagnosis]]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Probe:
     """A measurement of this machine, contributed through ``pip_doctor_probes``.
 
@@ -659,7 +656,7 @@ def _check_families(_inst: object, attribute: attrs.Attribute[Any], value: froze
         raise ValueError(f"{attribute.name}: unknown families {unknown}; known: {FAMILIES}")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Rule:
     """A cause detector, contributed through ``pip_doctor_rules``.
 

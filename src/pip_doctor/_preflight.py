@@ -21,6 +21,7 @@ from typing import Any, Literal, Optional
 import attrs
 
 from pip_doctor import _engine, _manager, _redact
+from pip_doctor._fs import human_bytes
 from pip_doctor._model import (
     JSON,
     ErrorInfo,
@@ -35,7 +36,6 @@ from pip_doctor._probes import foreign_files
 from pip_doctor._render_json import json_safe
 from pip_doctor._render_text import (
     Pen,
-    human_bytes,
     make_pen,
     printable,
     render_text,

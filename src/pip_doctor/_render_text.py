@@ -31,6 +31,7 @@ from typing import Any, Optional, TextIO
 
 import attrs
 
+from pip_doctor._fs import human_bytes
 from pip_doctor._model import Command, Diagnosis, Fix, Report, Shell
 from pip_doctor._shells import detect_shell
 
@@ -434,16 +435,3 @@ def _path_summary(facts: Any) -> Optional[str]:
     if isinstance(free, int):
         parts.append(f"{human_bytes(free)} free")
     return ", ".join(parts)
-
-
-def human_bytes(count: int) -> str:
-    """``1536`` -> ``"1.5 KiB"``, ``0`` -> ``"0 bytes"``: sizes as people read them
-    (in evidence lines and in the measured facts alike).
-    """
-    size = float(count)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
-            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{count} bytes"  # pragma: no cover - the loop always returns
-

@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional, TypeVar, Union
 
 import attrs
 
-from pip_doctor import _redact
+from pip_doctor import _fs, _redact
 from pip_doctor._manager import is_namespaced
 from pip_doctor._model import (
     CONFIDENCES,
@@ -38,7 +38,6 @@ from pip_doctor._model import (
     Shell,
     Situation,
 )
-from pip_doctor._probes import _fs
 from pip_doctor._shells import quote, shell_commands
 
 if sys.version_info >= (3, 11):
@@ -245,7 +244,7 @@ class FixTemplate:
             commands.append(Command(shell=shell, text=line))
         order = {shell: index for index, shell in enumerate(SHELLS)}
         commands.sort(key=lambda command: order[command.shell])
-        return Fix(summary, commands, safety=self.safety)  # type: ignore[arg-type]
+        return Fix(summary=summary, commands=commands, safety=self.safety)  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -276,7 +275,7 @@ class DeclaredRule:
         for link_title, url in self.links:
             shown_title, shown_url = render(link_title, situation), render(url, situation)
             if shown_title is not None and shown_url is not None:
-                links.append(Link(shown_title, shown_url))
+                links.append(Link(title=shown_title, url=shown_url))
         return links
 
     def adjust(self, report: Report, situation: Situation) -> Report:
@@ -662,7 +661,7 @@ def _find_line(lines: Sequence[str], section: str, index: int, key: str) -> Opti
 def _problem(path: str, line: Optional[int], key: Optional[str], message: str) -> Problem:
     where = f"{path}:{line}" if line else path
     what = f"key {key!r}: " if key else ""
-    return Problem(SOURCE, f"{where}: {what}{message}")
+    return Problem(source=SOURCE, message=f"{where}: {what}{message}")
 
 
 def parse_file(path: str, text: str) -> Ruleset:

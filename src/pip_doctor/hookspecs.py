@@ -134,9 +134,9 @@ def pip_doctor_rules() -> Iterable[Rule]:
                 title="Your home directory is on NFS with root squash",
                 confidence="high",
                 evidence=[f"{situation.fact('acme/home-fs', 'home')} is on NFS"],
-                fixes=[Fix("Repair the environment",
-                           shell_commands(["acme-env", "repair"]))],
-                links=[Link("Python set-up", "https://go.example/python-setup")],
+                fixes=[Fix(summary="Repair the environment",
+                           commands=shell_commands(["acme-env", "repair"]))],
+                links=[Link(title="Python set-up", url="https://go.example/python-setup")],
             )
 
         @hookimpl
@@ -203,7 +203,7 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
             if report.get("system-site-packages"):
                 report = report.with_link(
                     "system-site-packages",
-                    Link("ACME Python set-up", "https://go.example/python-setup"),
+                    Link(title="ACME Python set-up", url="https://go.example/python-setup"),
                 )
             return report
     """

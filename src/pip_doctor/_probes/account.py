@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 
 
 def _id(name: str) -> Optional[int]:

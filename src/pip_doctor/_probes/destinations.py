@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 
 ROLES = ("purelib", "platlib", "scripts", "data")
 

@@ -8,8 +8,8 @@ import sys
 import sysconfig
 from typing import Any, Optional
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 
 #: Prefixes of a distribution's own Python.
 SYSTEM_PREFIXES = ("/usr", "/usr/local")

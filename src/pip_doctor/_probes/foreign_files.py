@@ -18,8 +18,8 @@ from typing import Any, Optional
 
 import attrs
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 
 #: Stop after this many foreign entries.
 LIMIT = 50

@@ -15,8 +15,8 @@ import sys
 import time
 from typing import Any, Optional
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 
 
 def given_path(situation: Situation) -> tuple[Optional[str], Optional[str]]:

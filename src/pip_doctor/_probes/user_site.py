@@ -8,8 +8,8 @@ import sys
 import sysconfig
 from typing import Any, Optional
 
+from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
-from pip_doctor._probes import _fs
 from pip_doctor._probes.scheme import scheme_name
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 from pip_doctor import _fixes, _links
+from pip_doctor._fs import human_bytes
 from pip_doctor._model import Confidence, Diagnosis, Fix, Rule, Situation
-from pip_doctor._render_text import human_bytes
 from pip_doctor._rules._common import EDQUOT, code, error_line, text_fact
 from pip_doctor._shells import shell_commands
 

@@ -84,12 +84,14 @@ def shared_environment(situation: Situation) -> Optional[Diagnosis]:
         ],
         fixes=[
             Fix(
-                "Create your own environment from ACME's base image",
-                shell_commands(["acme-env", "create", "--from", root], ["acme-env", "activate"]),
+                summary="Create your own environment from ACME's base image",
+                commands=shell_commands(
+                    ["acme-env", "create", "--from", root], ["acme-env", "activate"]
+                ),
                 safety="safe",
             )
         ],
-        links=[Link("Python at ACME: shared environments", f"{SETUP_GUIDE}#shared")],
+        links=[Link(title="Python at ACME: shared environments", url=f"{SETUP_GUIDE}#shared")],
         warnings=["Do not ask for sudo: shared environments are rebuilt every night."],
     )
 
@@ -108,12 +110,12 @@ def home_on_nfs(situation: Situation) -> Optional[Diagnosis]:
         evidence=[f"{home} is on {situation.fact('acme/home-fs', 'fs_type')}"],
         fixes=[
             Fix(
-                "Create the environment on local disk",
-                shell_commands(["acme-env", "create", "--local"]),
+                summary="Create the environment on local disk",
+                commands=shell_commands(["acme-env", "create", "--local"]),
                 safety="safe",
             )
         ],
-        links=[Link("Python at ACME: environments on NFS", f"{SETUP_GUIDE}#nfs")],
+        links=[Link(title="Python at ACME: environments on NFS", url=f"{SETUP_GUIDE}#nfs")],
         warnings=["Do not retry with sudo: root is squashed on NFS and cannot write there."],
     )
 

@@ -1,4 +1,7 @@
-"""Filesystem measurements the probes share: owners, access, mounts, free space.
+"""Filesystem measurements: owners, access, mounts, free space, and how sizes read.
+
+A neutral floor: the probes measure with it, the rules, fixes, rules files
+and renderers read paths and sizes with it; it imports nothing of pip-doctor.
 
 Every function here returns plain values and never raises for a path that is
 missing, unreadable or strange. Everything the functions use is imported at
@@ -405,3 +408,15 @@ __all__ = [
     "same_path",
     "space",
 ]
+
+
+def human_bytes(count: int) -> str:
+    """``1536`` -> ``"1.5 KiB"``, ``0`` -> ``"0 bytes"``: sizes as people read them
+    (in evidence lines and in the measured facts alike).
+    """
+    size = float(count)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} bytes"  # pragma: no cover - the loop always returns
