@@ -370,6 +370,7 @@ PYTHON_39 = "/root/.pyenv/versions/3.9.18/bin/python"
 def test_python_39_reads_rules_with_pips_vendored_tomli(wheelhouse, shared):
     """Before 3.11 there is no tomllib: pip's own tomli reads the files, same answers."""
     scenarios.ensure_wheel(wheelhouse, "pluggy==1.6.0", "pluggy-1.6.0-*.whl")  # 1.7: 3.10+
+    scenarios.ensure_wheel(wheelhouse, "packaging==25.0", "packaging-25.0-*.whl")  # 26: 3.10+
     venv = scenarios.make_venv(shared / "venv39", python=PYTHON_39, with_pip_doctor=True)
     broken = shared / "broken.toml"
     broken.write_text('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nerrno = "EACCESS"\n')
