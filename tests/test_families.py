@@ -242,6 +242,12 @@ def test_exception_data_is_json_and_cycle_safe() -> None:
     assert data["cause"]["cause"] is None
 
 
+NETWORK_CAUSES = frozenset({
+    "certificate-not-trusted", "proxy-unreachable", "proxy-auth-required",
+    "host-not-resolved", "index-unreachable", "invalid-proxy-url",
+})
+
+
 def test_rules_declare_their_families_and_the_default_leaves_network_out() -> None:
     rule = Rule(id="acme/x", check=lambda s: None)
     assert rule.families == frozenset(FAMILIES) - {"network"}
@@ -250,7 +256,7 @@ def test_rules_declare_their_families_and_the_default_leaves_network_out() -> No
     from pip_doctor._rules import BUILTIN_RULES
 
     for builtin in BUILTIN_RULES:
-        assert "network" not in builtin.families or builtin.id.startswith(("index", "proxy"))
+        assert "network" not in builtin.families or builtin.id in NETWORK_CAUSES
 
 
 # ------------------------------------------------------------------ property

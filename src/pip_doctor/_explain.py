@@ -198,6 +198,119 @@ _CAUSES: tuple[Explanation, ...] = (
         pip's cache from time to time (`pip cache purge`).""",
         links=(_links.VENV_GUIDE,),
     ),
+    Explanation(
+        id="certificate-not-trusted",
+        title="TLS verification failed: an untrusted certificate",
+        what="""pip could not verify the certificate of the index or file host
+        ([SSL: CERTIFICATE_VERIFY_FAILED]). pip-doctor reads the certificate the
+        server really presents (one TLS handshake, verification off, only to
+        read it) and says who issued it and whether that issuer is in the CA
+        bundle pip used.""",
+        why="""Most often a proxy or security product on the way re-signs
+        encrypted traffic with the organisation's own CA, which pip's bundled
+        certifi does not contain. Also: a private index with a private CA, a
+        self-signed certificate, or a certificate that expired or names another
+        host. pip before 24.2 verifies against its bundled certifi unless told
+        otherwise; from 24.2 it uses the system's trust store (truststore);
+        `--cert`, `PIP_CERT`, pip.conf `cert` and `REQUESTS_CA_BUNDLE` change
+        the bundle.""",
+        fix="""Trust the organisation's CA, not less: on pip 22.2 to 24.1 with
+        Python 3.10+, `--use-feature=truststore` uses the system's store, where
+        IT usually installs that CA; from pip 24.2 that is the default, so add
+        the CA to the system store. Or point pip at the CA certificate:
+        `pip install --cert CA.pem ...` once, `pip config set global.cert
+        CA.pem` for good, or `PIP_CERT` for a shell. Before pip 24.2 that file
+        replaces pip's bundle, so it must also hold the public CAs if you use
+        PyPI too. `--trusted-host` turns verification off for a host: only for
+        a host on a network you trust. Never `verify=False` or
+        `PYTHONHTTPSVERIFY=0`.""",
+        prevent="""Distribute the organisation's CA to the system trust store of
+        every machine and image, and use a pip that reads it (24.2 or later).""",
+        links=(_links.PIP_HTTPS_CERTIFICATES, _links.TRUSTSTORE),
+    ),
+    Explanation(
+        id="proxy-unreachable",
+        title="the configured proxy cannot be reached",
+        what="""A proxy is configured (`HTTPS_PROXY`, `https_proxy`, `HTTP_PROXY`,
+        `ALL_PROXY`, pip's `--proxy`, `PIP_PROXY` or `proxy` in pip.conf) and pip
+        could not connect to it. pip-doctor says which setting named it,
+        whether `NO_PROXY` covers the host, and tries one TCP connect to the
+        proxy.""",
+        why="""The proxy setting is left over from another network (a laptop
+        off the VPN), names the wrong host or port, or the proxy is down.""",
+        fix="""Unset the variable for this shell if this network needs no
+        proxy, set the right proxy, or add internal hosts to `NO_PROXY`. `pip
+        config debug` shows where pip's own `proxy` setting comes from.""",
+        prevent="""Set proxies per network (in the VPN's or the system's
+        settings) rather than in shell start-up files.""",
+        links=(_links.PIP_PROXY, _links.PIP_CONFIGURATION),
+    ),
+    Explanation(
+        id="proxy-auth-required",
+        title="the proxy answers 407 Proxy Authentication Required",
+        what="""The proxy pip goes through wants you to sign in, and pip sent no
+        credentials or ones the proxy refused. pip-doctor says which proxy and
+        whether credentials were given, never their value.""",
+        why="""Corporate proxies often require a user name and password (or
+        Kerberos/NTLM, which pip cannot do by itself).""",
+        fix="""Put the credentials in the proxy URL
+        (`http://USER:PASSWORD@HOST:PORT`, percent-encoding `@` and `:`), or run
+        the organisation's local sign-on helper (such as cntlm or px) and point
+        the proxy variable at it.""",
+        prevent="""Keep passwords out of shell history and committed files;
+        prefer a sign-on helper where one exists.""",
+        links=(_links.PIP_PROXY,),
+    ),
+    Explanation(
+        id="host-not-resolved",
+        title="the index or file host does not resolve",
+        what="""The name of the index or of the host a file link points at does
+        not resolve to an address. pip-doctor looks the name up once more and
+        says where the index URL came from (`--index-url`, `PIP_INDEX_URL`, a
+        configuration file, or PyPI).""",
+        why="""The machine is offline, DNS is not reachable (a VPN, a
+        container without a resolver), or the index URL has a typo.""",
+        fix="""Check the index URL and where it came from (`pip config
+        debug`). Without a network, install from wheels copied to the machine:
+        `pip install --no-index --find-links DIR PACKAGE`.""",
+        prevent="""Keep index URLs in one place (pip.conf) and test them; for
+        offline machines, keep a wheelhouse (`pip download -d DIR`).""",
+        links=(_links.PIP_CONFIGURATION, _links.PIP_LOCAL_PACKAGES),
+    ),
+    Explanation(
+        id="index-unreachable",
+        title="connection refused, reset or timed out, no proxy involved",
+        what="""pip reached no server at the index or file host: the
+        connection was refused, reset, or not answered in time, and no proxy
+        was in the way. pip-doctor says which, and pip's `--timeout` and
+        `--retries`.""",
+        why="""The URL names the wrong port, the server is down, or a firewall
+        rejects or drops the traffic (often a network that allows the web only
+        through a proxy).""",
+        fix="""Check the URL (`pip config debug`); if a proxy is required on
+        this network, set `HTTPS_PROXY`; for a slow server raise `--timeout`
+        and `--retries`; offline, use `--no-index --find-links DIR`.""",
+        prevent="""Mirror the packages you need on an index inside the
+        network.""",
+        links=(_links.PIP_CONFIGURATION, _links.PIP_LOCAL_PACKAGES),
+    ),
+    Explanation(
+        id="invalid-proxy-url",
+        title="the proxy setting is not a valid proxy URL",
+        what="""The proxy setting pip uses cannot be read as a proxy URL: no
+        host (`http://` or `http://user:pw@`), or a scheme other than http://
+        and https://. pip says "Please check proxy URL", "Proxy URL had
+        unsupported scheme", or crashes with a TypeError. pip-doctor names the
+        variable or configuration entry and shows it without credentials.""",
+        why="""A typo, a variable set from an empty value, or a password with
+        an unencoded `@` or `/` that cuts the URL short.""",
+        fix="""Set the variable to a full URL (`http://HOST:PORT`, with
+        `USER:PASSWORD@` before the host if needed, percent-encoded), or unset
+        it; `pip config debug` shows pip's own settings.""",
+        prevent="""Percent-encode credentials in URLs, and check proxy
+        settings when you set them (`curl -x "$HTTPS_PROXY" -I https://pypi.org`).""",
+        links=(_links.PIP_PROXY, _links.PIP_CONFIGURATION),
+    ),
 )
 
 #: Every built-in cause id and its explanation.

@@ -32,11 +32,37 @@ PIP_TARGET_OPTION = Link(
     url="https://pip.pypa.io/en/stable/cli/pip_install/#options",
 )
 
+PIP_HTTPS_CERTIFICATES = Link(
+    title="pip: HTTPS certificates (--cert, truststore)",
+    url="https://pip.pypa.io/en/stable/topics/https-certificates/",
+)
+TRUSTSTORE = Link(
+    title="truststore: verify certificates with the system's trust store",
+    url="https://truststore.readthedocs.io/",
+)
+PIP_PROXY = Link(
+    title="pip user guide: using a proxy server",
+    url="https://pip.pypa.io/en/stable/user_guide/#using-a-proxy-server",
+)
+PIP_CONFIGURATION = Link(
+    title="pip: configuration (files, environment variables, pip config debug)",
+    url="https://pip.pypa.io/en/stable/topics/configuration/",
+)
+PIP_LOCAL_PACKAGES = Link(
+    title="pip user guide: installing from local packages (--no-index --find-links)",
+    url="https://pip.pypa.io/en/stable/user_guide/#installing-from-local-packages",
+)
+
 __all__ = [
     "INSTALLING_TUTORIAL",
     "PEP_668",
+    "PIP_CONFIGURATION",
+    "PIP_HTTPS_CERTIFICATES",
+    "PIP_LOCAL_PACKAGES",
+    "PIP_PROXY",
     "PIP_TARGET_OPTION",
     "PIP_USER_INSTALLS",
+    "TRUSTSTORE",
     "VENV_DOCS",
     "VENV_GUIDE",
 ]

@@ -16,6 +16,8 @@ from pip_doctor._probes import (
     foreign_files,
     interpreter,
     leftovers,
+    network,
+    network_probes,
     path,
     scheme,
     user_site,
@@ -23,6 +25,8 @@ from pip_doctor._probes import (
 from pip_doctor.hookspecs import hookimpl
 
 BUILTIN_PROBES: tuple[Probe, ...] = (
+    network.PROBE,
+    network_probes.PROBE,
     interpreter.PROBE,
     environment.PROBE,
     account.PROBE,

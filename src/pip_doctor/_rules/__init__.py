@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from pip_doctor._model import Rule
 from pip_doctor._rules import (
+    certificate_not_trusted,
     disk_full,
     env_owned_by_other_user,
     foreign_owned_files,
+    host_not_resolved,
+    index_unreachable,
     install_target_not_writable,
+    invalid_proxy_url,
+    proxy_auth_required,
+    proxy_unreachable,
     read_only_filesystem,
     system_site_packages,
     wrong_environment,
@@ -20,6 +26,12 @@ from pip_doctor._rules import (
 from pip_doctor.hookspecs import hookimpl
 
 BUILTIN_RULES: tuple[Rule, ...] = (
+    invalid_proxy_url.RULE,
+    proxy_auth_required.RULE,
+    proxy_unreachable.RULE,
+    certificate_not_trusted.RULE,
+    host_not_resolved.RULE,
+    index_unreachable.RULE,
     read_only_filesystem.RULE,
     disk_full.RULE,
     env_owned_by_other_user.RULE,
