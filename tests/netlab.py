@@ -411,17 +411,21 @@ def make_wheels(directory: Path) -> Path:
     return directory
 
 
+#: The environment of pip runs in the lab: no configuration file, no cache.
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/root",
+    "LANG": "C.UTF-8",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_INPUT": "1",
+    "PIP_CONFIG_FILE": os.devnull,
+    "PIP_NO_CACHE_DIR": "1",
+}
+
+
 def cases(python: str, certs: Mapping[str, str]) -> list[dict[str, Any]]:
     """Every failure the lab stages, as pip commands for ``python``."""
-    base_env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/root",
-        "LANG": "C.UTF-8",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "PIP_NO_INPUT": "1",
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_CACHE_DIR": "1",
-    }
+    base_env = BASE_ENV
     install = [python, "-m", "pip", "install", "--no-deps", "--target", "/tmp/pd-netlab-target",
                "--index-url", INDEX]
 

@@ -289,6 +289,18 @@ def test_the_bundle_and_the_index_say_where_they_came_from(
         "the PIP_CERT environment variable")
 
 
+def test_the_network_facts_are_the_documented_ones(clean_env: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_probes import documented_keys
+
+    documented = documented_keys()
+    facts = network.run(situation_for([CORP_23]))
+    assert set(facts) == documented["network"]
+    monkeypatch.setenv("PIP_DOCTOR_NETWORK_PROBES", "0")
+    report = diagnose([CORP_23])
+    assert set(report.facts["network-probes"]) <= documented["network-probes"]
+
+
 @pytest.mark.parametrize(("pip_version", "argv", "truststore"), [
     ("21.2.4", (), False),
     ("23.0.1", (), False),
