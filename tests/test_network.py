@@ -90,6 +90,12 @@ INDEX_LOG_26 = (
          "file", "self-signed certificate"),
         (["<ProxyConnectionError: proxy-connection-failed>", PROXY_CLOSED_23], "proxy-connect",
          "localhost", 9443, "file", None),
+        (["<ProxyConnectionError: proxy-connection-failed>", PROXY_407_23.replace(
+            "Cannot connect to proxy.", "Unable to connect to proxy")], "proxy-auth",
+         "localhost", 9443, "file", None),
+        (["<ConnectionTimeoutError: connection-timeout>", "HTTPConnectionPool(host='127.0.0.1', "
+          "port=8082): Read timed out. (read timeout=2.0)"], "timeout", "127.0.0.1", 8082, None,
+         None),
         (["<ConnectionFailedError: connection-failed>", DNS_26], "dns",
          "files.pip-doctor.invalid", 80, "file", None),
         # an index page: pip logged it, and ended in "No matching distribution"
@@ -108,7 +114,9 @@ INDEX_LOG_26 = (
 def test_pips_texts_are_read(texts: list[str], kind: str, host: Optional[str],
                              port: Optional[int], where: Optional[str],
                              detail: Optional[str]) -> None:
-    failure = _network_failure.read_failure(texts)
+    # after "No matching distribution", what follows is pip's log; else the error's causes
+    split = 1 if texts[0].startswith("No matching") else len(texts)
+    failure = _network_failure.read_failure(texts[:split], texts[split:])
     assert failure is not None
     assert (failure.kind, failure.host, failure.port, failure.where, failure.detail) == (
         kind, host, port, where, detail)

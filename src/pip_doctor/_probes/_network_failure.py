@@ -41,7 +41,7 @@ KINDS = (
 
 _POOL = re.compile(
     r"(?P<scheme>HTTPS?)ConnectionPool\(host='(?P<host>[^']*)', port=(?P<port>\d+)\): "
-    r"Max retries exceeded with url: (?P<path>\S+)"
+    r"(?:Max retries exceeded with url: (?P<path>\S+))?"
 )
 _FETCH = re.compile(r"Could not fetch URL (?P<url>\S+?): ")
 _FETCHING = re.compile(r"while fetching (?P<url>\S+)")
@@ -85,6 +85,7 @@ class Failure:
     port: Optional[int] = None
     url: Optional[str] = None
     where: Optional[str] = None
+    path: Optional[str] = None
     detail: Optional[str] = None
     line: str = ""
 
@@ -160,47 +161,54 @@ def _from_text(text: str, kind: str) -> Failure:
         port = int(pool.group("port"))
         path = pool.group("path")
         shown_port = "" if port == _default_port(scheme) else f":{port}"
-        return Failure(kind=kind, scheme=scheme, host=host, port=port,
-                       url=f"{scheme}://{host}{shown_port}{path}", where=_where(path),
-                       detail=detail, line=text)
+        url = f"{scheme}://{host}{shown_port}{path}" if path else None
+        return Failure(kind=kind, scheme=scheme, host=host, port=port, url=url,
+                       where=_where(path), detail=detail, line=text)
     retry = _RETRY_PATH.search(text)
-    return Failure(kind=kind, where=_where(retry.group("path")) if retry else None,
-                   detail=detail, line=text)
+    path = retry.group("path") if retry else None
+    return Failure(kind=kind, where=_where(path), path=path, detail=detail, line=text)
 
 
 def read_failure(
-    texts: Iterable[str], *, reference: Optional[str] = None
+    errors: Iterable[str], log: Iterable[str] = (), *, reference: Optional[str] = None
 ) -> Optional[Failure]:
-    """The network failure ``texts`` describe (error messages first, then
-    log lines), or None when none of them is one.
+    """The network failure that pip's ``errors`` (the error, its causes and
+    pip's message) or, failing those, its ``log`` lines describe; None when
+    none of them is one.
 
-    The first text that names a kind decides it; a later text may still
-    supply the URL, host or TLS detail that the first one lacked (pip 26.3's
-    own error names no host in its text; its cause does).
+    Among the texts of one kind, the most specific failure wins (a proxy's
+    407 over "could not connect to the proxy"); texts of the same failure
+    supply what the first lacked (pip 26.3's own error names no host; its
+    cause does). The log is read only when the errors name no network
+    failure: it may hold earlier attempts that failed otherwise.
     """
-    found: Optional[Failure] = None
-    for text in texts:
-        if not text:
-            continue
-        kind = _kind_of(text)
-        if kind is None:
-            continue
-        candidate = _from_text(text, kind)
-        if found is None:
-            found = candidate
-        elif _compatible(found.kind, kind):
-            found = attrs.evolve(
-                found,
-                scheme=found.scheme or candidate.scheme,
-                host=found.host or candidate.host,
-                port=found.port or candidate.port,
-                url=found.url or candidate.url,
-                where=found.where or candidate.where,
-                detail=found.detail or candidate.detail,
-            )
+    found = _read(errors)
     if found is None and reference in _REFERENCE_KINDS:
         found = Failure(kind=_REFERENCE_KINDS[reference])
+    if found is None:
+        found = _read(log)
     return found
+
+
+def _read(texts: Iterable[str]) -> Optional[Failure]:
+    candidates = [_from_text(text, kind) for text in texts if text
+                  for kind in (_kind_of(text),) if kind is not None]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda failure: KINDS.index(failure.kind))
+    for other in candidates:
+        if _compatible(best.kind, other.kind):
+            best = attrs.evolve(
+                best,
+                scheme=best.scheme or other.scheme,
+                host=best.host or other.host,
+                port=best.port or other.port,
+                url=best.url or other.url,
+                where=best.where or other.where,
+                path=best.path or other.path,
+                detail=best.detail or other.detail,
+            )
+    return best
 
 
 def _compatible(first: str, second: str) -> bool:

@@ -78,26 +78,27 @@ def hide_credentials(url: str) -> str:
 # ------------------------------------------------------------------ inputs
 
 
-def failure_texts(situation: Situation) -> list[str]:
-    """The texts pip's failure can be read from: the error and its causes,
-    pip's message, then the warnings pip logged (newest last)."""
-    error = situation.error
-    errors = getattr(error, "errors", None) or (error,)
-    texts = [e.message for e in errors]
-    context = situation.context
-    if context.original_message:
-        texts.append(context.original_message)
-    texts += list(getattr(context, "log", ()) or ())
+def error_texts(situation: Situation) -> list[str]:
+    """The texts of pip's failure: the error and its causes, then pip's message."""
+    texts = [e.message for e in situation.error.errors]
+    if situation.context.original_message:
+        texts.append(situation.context.original_message)
     return texts
 
 
 def pip_failure(situation: Situation) -> Optional[Failure]:
-    """The network failure of ``situation``, or None when it is none."""
-    error = situation.error
-    references = [getattr(e, "reference", None) for e in (getattr(error, "errors", None)
-                                                          or (error,))]
-    reference = next((r for r in references if isinstance(r, str)), None)
-    failure = read_failure(failure_texts(situation), reference=reference)
+    """The network failure of ``situation``, or None when it is none.
+
+    pip's log is read only after a "No matching distribution found" (an index
+    page that failed is only logged) or when pip's own error names a network
+    failure without its details.
+    """
+    errors = situation.error.errors
+    reference = next((e.reference for e in errors if e.reference), None)
+    log = situation.context.log
+    if situation.context.failure not in ("no-matching-distribution", "pip-error"):
+        log = ()
+    failure = read_failure(error_texts(situation), log, reference=reference)
     if failure is None:
         return None
     if failure.kind == "invalid-proxy" and "NoneType found" in failure.line and not (
@@ -108,8 +109,7 @@ def pip_failure(situation: Situation) -> Optional[Failure]:
 
 
 def _argv(situation: Situation) -> tuple[str, ...]:
-    argv = getattr(situation.context, "argv", None)
-    return tuple(argv) if isinstance(argv, (list, tuple)) else ()
+    return situation.context.argv
 
 
 def _from_argv(argv: Sequence[str]) -> dict[str, Any]:
@@ -166,10 +166,8 @@ class Settings:
     def __init__(self, situation: Situation, environ: Mapping[str, str]) -> None:
         self.environ = environ
         self.argv = _argv(situation)
-        options = getattr(situation.context, "pip_options", None)
-        self.options: Mapping[str, Any] = (
-            options if isinstance(options, Mapping) and options else _from_argv(self.argv)
-        )
+        options = situation.context.pip_options
+        self.options: Mapping[str, Any] = options if options else _from_argv(self.argv)
         self.config = read_pip_config(environ)
 
     def source(self, dest: str, variable: str) -> Optional[str]:
@@ -375,6 +373,18 @@ def index_facts(settings: Settings) -> dict[str, JSON]:
     }
 
 
+def _index_for(settings: Settings, path: Optional[str]) -> str:
+    """The index URL (``--index-url``, else an ``--extra-index-url``) whose
+    path the failed page's ``path`` starts with; the main index otherwise."""
+    main = str(settings.value("index_url", "PIP_INDEX_URL") or PYPI)
+    extra = [u for u in settings.options.get("extra_index_urls") or () if isinstance(u, str)]
+    for url in (main, *extra):
+        base = urlsplit(url).path.rstrip("/")
+        if path and base and path.startswith(base + "/"):
+            return url
+    return main
+
+
 def _number(value: Any) -> Optional[float]:
     try:
         return float(value) if value is not None and value != "" else None
@@ -390,9 +400,8 @@ def run(situation: Situation) -> dict[str, JSON]:
     index = index_facts(settings)
     host, scheme, port, where = failure.host, failure.scheme, failure.port, failure.where
     if host is None and where != "file":
-        # An index page failed and its URL was not in the text: the index pip used.
-        scheme, host, port = split_url(str(settings.value("index_url", "PIP_INDEX_URL")
-                                            or PYPI))
+        # An index page failed and pip's text named only its path: the index it is on.
+        scheme, host, port = split_url(_index_for(settings, failure.path))
         where = "index"
     timeout = _number(settings.options.get("timeout"))
     retries = _number(settings.options.get("retries"))
