@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+import attrs
 import pytest
 
 import netlab
@@ -385,3 +386,28 @@ def test_a_network_error_is_not_a_permission_error(clean_env: Path,
     report = diagnose([SSL_23])
     assert report.error.family == "network"
     assert [d.id for d in report.diagnoses] == ["certificate-not-trusted"]
+
+
+def test_a_failed_index_page_is_put_on_the_index_it_belongs_to(clean_env: Path) -> None:
+    from pip_doctor._model import Situation
+
+    error = ErrorInfo.from_data({"type": "DistributionNotFound",
+                                 "module": "pip._internal.exceptions",
+                                 "message": "No matching distribution found for tls-self-signed"})
+    context = InstallContext(
+        failure="no-matching-distribution", log=(INDEX_LOG_26,),
+        argv=("install", "-i", "https://pypi.org/simple", "--extra-index-url",
+              "https://127.0.0.1:8443/simple/", "tls-self-signed"),
+        pip_options={"index_url": "https://pypi.org/simple",
+                     "extra_index_urls": ["https://127.0.0.1:8443/simple/"]})
+    facts = network.run(Situation(error=error, context=context))
+    # both indexes have /simple/: pip's log cannot tell which failed, and nor can we
+    assert (facts["failure"], facts["where"], facts["host"]) == ("tls", "index", None)
+    assert facts["candidates"] == ["https://pypi.org/simple", "https://127.0.0.1:8443/simple/"]
+    one = attrs.evolve(context, argv=("install", "-i", "https://127.0.0.1:8443/simple/", "x"),
+                       pip_options={"index_url": "https://127.0.0.1:8443/simple/"})
+    facts = network.run(Situation(error=error, context=one))
+    assert (facts["host"], facts["port"], facts["candidates"]) == ("127.0.0.1", 8443, [])
+    # the same log after an OSError is not read: that failure is the OSError's
+    other = attrs.evolve(context, failure="os-error")
+    assert network.run(Situation(error=error, context=other)) == {}

@@ -373,16 +373,15 @@ def index_facts(settings: Settings) -> dict[str, JSON]:
     }
 
 
-def _index_for(settings: Settings, path: Optional[str]) -> str:
-    """The index URL (``--index-url``, else an ``--extra-index-url``) whose
-    path the failed page's ``path`` starts with; the main index otherwise."""
+def _indexes_for(settings: Settings, path: Optional[str]) -> list[str]:
+    """The index URLs (``--index-url``, then each ``--extra-index-url``) whose
+    path the failed page's ``path`` starts with (all of them when none does)."""
     main = str(settings.value("index_url", "PIP_INDEX_URL") or PYPI)
     extra = [u for u in settings.options.get("extra_index_urls") or () if isinstance(u, str)]
-    for url in (main, *extra):
-        base = urlsplit(url).path.rstrip("/")
-        if path and base and path.startswith(base + "/"):
-            return url
-    return main
+    every = [main, *extra]
+    matching = [url for url in every if path and urlsplit(url).path.rstrip("/")
+                and path.startswith(urlsplit(url).path.rstrip("/") + "/")]
+    return matching or every
 
 
 def _number(value: Any) -> Optional[float]:
@@ -399,9 +398,13 @@ def run(situation: Situation) -> dict[str, JSON]:
     settings = Settings(situation, os.environ)
     index = index_facts(settings)
     host, scheme, port, where = failure.host, failure.scheme, failure.port, failure.where
+    candidates: list[str] = []
     if host is None and where != "file":
-        # An index page failed and pip's text named only its path: the index it is on.
-        scheme, host, port = split_url(_index_for(settings, failure.path))
+        # An index page failed and pip's text named only its path: the index it
+        # is on, when only one can be; else the candidates.
+        candidates = _indexes_for(settings, failure.path)
+        if len(candidates) == 1:
+            scheme, host, port = split_url(candidates[0])
         where = "index"
     timeout = _number(settings.options.get("timeout"))
     retries = _number(settings.options.get("retries"))
@@ -414,6 +417,8 @@ def run(situation: Situation) -> dict[str, JSON]:
         "port": port,
         "detail": failure.detail,
         "reported": failure.line[:500],
+        "candidates": [hide_credentials(url) for url in candidates] if len(candidates) > 1
+        else [],
         "proxy": proxy_facts(settings, scheme, host),
         "ca_bundle": ca_bundle_facts(settings, situation.context.pip_version),
         "index": index,

@@ -39,6 +39,9 @@ def host_port(situation: Situation) -> str:
     host = situation.fact("network", "host")
     port = situation.fact("network", "port")
     if not isinstance(host, str):
+        candidates = situation.fact("network", "candidates") or []
+        if candidates:
+            return "one of " + ", ".join(code(str(url)) for url in candidates)
         return "the server"
     return f"{host} port {port}" if isinstance(port, int) else host
 
