@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import attrs
 
@@ -49,11 +51,7 @@ def is_root() -> bool:
 def create_account(prefix: str = "pdt") -> Account:
     """A fresh unprivileged account with a home directory (mode 0755)."""
     name = f"{prefix}{os.getpid() % 100000}{os.urandom(2).hex()}"[:31]
-    subprocess.run(
-        ["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name],
-        check=True,
-        capture_output=True,
-    )
+    run_checked(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name])
     entry = pwd.getpwnam(name)
     os.chmod(entry.pw_dir, 0o755)
     return Account(name, entry.pw_uid, entry.pw_gid, entry.pw_dir)
@@ -207,21 +205,51 @@ def make_wheel(
     return path
 
 
-def pip_doctor_wheel(directory: Path) -> Path:
-    """Build pip-doctor's own wheel from this checkout into ``directory``.
+def run_checked(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` capturing its output; when it fails, the error shows all of it.
 
-    The wheel is built in a private directory and moved into place in one
-    step, so test runs sharing ``directory`` (tox envs in parallel) never see
-    a half-written or missing wheel.
+    Every helper that builds environments goes through here, so a failing pip
+    says why (its stderr) instead of only "exit status 1".
+    """
+    done = subprocess.run(list(argv), capture_output=True, text=True, check=False, **kwargs)
+    if done.returncode != 0:
+        raise AssertionError(
+            f"{shlex.join(str(arg) for arg in argv)}\nexited with status {done.returncode}"
+            f"\n--- stdout ---\n{done.stdout}--- stderr ---\n{done.stderr}"
+        )
+    return done
+
+
+@contextlib.contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold ``directory``'s lock file: tox environments in parallel share a wheelhouse."""
+    with open(directory / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pip_doctor_wheel(directory: Path) -> Path:
+    """pip-doctor's wheel of this checkout in ``directory``.
+
+    ``PIP_DOCTOR_WHEEL`` names a wheel built once for the whole run (by
+    tests/run_all.py); it is copied in when it is not there yet. Otherwise the
+    wheel is built in a private directory and moved into place in one step.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    built_once = os.environ.get("PIP_DOCTOR_WHEEL")
+    if built_once:
+        wheel = directory / Path(built_once).name
+        if not wheel.exists():
+            shutil.copy(built_once, wheel)
+        wheel.chmod(0o644)
+        return wheel
     build_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
     try:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-             "-w", str(build_dir), str(ROOT)],
-            check=True, capture_output=True,
-        )
+        run_checked([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                     "-w", str(build_dir), str(ROOT)])
         (built,) = build_dir.glob("pip_doctor-*.whl")
         built.chmod(0o644)
         wheel = directory / built.name
@@ -231,42 +259,67 @@ def pip_doctor_wheel(directory: Path) -> Path:
     return wheel
 
 
+def download(house: Path, specs: Sequence[str], *, python: str = "") -> None:
+    """``pip download`` wheels for ``specs`` into ``house`` (for ``python``'s version)."""
+    run_checked([python or sys.executable, "-m", "pip", "download", "--no-deps",
+                 "--only-binary=:all:", "-d", str(house), *specs])
+
+
 def wheelhouse() -> Path:
     """pip-doctor's wheel and its dependencies' wheels, readable by every account.
 
-    The dependency wheels are fetched once (setup, before tests need them)
-    by ``benchmarks``/``tox`` or by this function; after that everything is
-    installed with ``--no-index --find-links``.
+    The dependency wheels are fetched once per wheelhouse (which tox
+    environments share in a whole run); after that everything is installed
+    with ``--no-index --find-links``.
     """
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     WHEELHOUSE.chmod(0o755)
-    wanted = {"attrs": "attrs-*.whl", "pluggy": "pluggy-*.whl", "packaging": "packaging-*.whl"}
-    if TEST_PIP:
-        wanted[f"pip=={TEST_PIP}"] = f"pip-{TEST_PIP}-*.whl"
-    missing = [spec for spec, pattern in wanted.items() if not list(WHEELHOUSE.glob(pattern))]
-    if missing:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "-d",
-             str(WHEELHOUSE), *missing],
-            check=True, capture_output=True,
-        )
-    pip_doctor_wheel(WHEELHOUSE)
-    for wheel in WHEELHOUSE.iterdir():
-        wheel.chmod(0o644)
+    with locked(WHEELHOUSE):
+        wanted = {"attrs": "attrs-*.whl", "pluggy": "pluggy-*.whl",
+                  "packaging": "packaging-*.whl"}
+        if TEST_PIP:
+            wanted[f"pip=={TEST_PIP}"] = f"pip-{TEST_PIP}-*.whl"
+        missing = [spec for spec, pattern in wanted.items() if not list(WHEELHOUSE.glob(pattern))]
+        if missing:
+            download(WHEELHOUSE, missing)
+        pip_doctor_wheel(WHEELHOUSE)
+        for wheel in WHEELHOUSE.glob("*.whl"):
+            wheel.chmod(0o644)
     return WHEELHOUSE
+
+
+def wheel_pattern(pin: str) -> str:
+    """``attrs==25.3.0`` -> ``attrs-25.3.0-*.whl``."""
+    name, version = pin.split("==")
+    return f"{name.replace('-', '_')}-{version}-*.whl"
+
+
+def pinned_wheelhouse(name: str, python: str, pins: Sequence[str]) -> Path:
+    """A wheelhouse for another interpreter (an older Python) holding exactly
+    ``pins`` (``name==version``, downloaded for ``python``) and pip-doctor's
+    wheel: what an index publishes later changes nothing.
+    """
+    house = wheelhouse() / name
+    house.mkdir(exist_ok=True)
+    house.chmod(0o755)
+    with locked(house):
+        missing = [pin for pin in pins if not list(house.glob(wheel_pattern(pin)))]
+        if missing:
+            download(house, missing, python=python)
+        pip_doctor_wheel(house)
+        for wheel in house.glob("*.whl"):
+            wheel.chmod(0o644)
+    return house
 
 
 def ensure_wheel(house: Path, spec: str, pattern: str) -> Path:
     """The wheel for ``spec`` in ``house``, downloaded once when missing."""
-    found = sorted(house.glob(pattern))
-    if not found:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "-d", str(house), spec],
-            check=True, capture_output=True,
-        )
+    with locked(house):
         found = sorted(house.glob(pattern))
-    found[0].chmod(0o644)
+        if not found:
+            download(house, [spec])
+            found = sorted(house.glob(pattern))
+        found[0].chmod(0o644)
     return found[0]
 
 
@@ -284,30 +337,31 @@ def make_venv(
     pip_version: Optional[str] = None,
     with_pip_doctor: bool = False,
     system_site_packages: bool = False,
+    wheels: Optional[Path] = None,
 ) -> Path:
     """A venv at ``path`` made with ``python``, owned by ``owner`` (None: root).
 
-    pip is the version under test (``PIP_DOCTOR_TEST_PIP``) when set, else the
-    interpreter's bundled one; ``with_pip_doctor`` installs pip-doctor's wheel.
+    pip is ``pip_version`` ("": the bundled one), by default the version under
+    test (``PIP_DOCTOR_TEST_PIP``) when set, else the
+    interpreter's bundled one; ``with_pip_doctor`` installs pip-doctor's wheel,
+    from ``wheels`` when given (see :func:`pinned_wheelhouse`), else from the
+    run's :func:`wheelhouse`.
     """
     argv = [python, "-m", "venv", str(path)]
     if system_site_packages:
         argv.append("--system-site-packages")
-    subprocess.run(argv, check=True, capture_output=True)
+    run_checked(argv)
     venv_python = str(path / "bin" / "python")
-    version = pip_version or TEST_PIP
+    version = TEST_PIP if pip_version is None else pip_version
     if version or with_pip_doctor:
-        house = wheelhouse()
+        house = wheels or wheelhouse()
         if version:
             ensure_wheel(house, f"pip=={version}", f"pip-{version}-*.whl")
         specs = [f"pip=={version}"] if version else []
         if with_pip_doctor:
             specs.append("pip-doctor")
-        subprocess.run(
-            [venv_python, "-m", "pip", "install", "-q", "--no-index", "--find-links",
-             str(house), *specs],
-            check=True, capture_output=True,
-        )
+        run_checked([venv_python, "-m", "pip", "install", "-q", "--no-index", "--find-links",
+                     str(house), *specs])
     if owner is not None:
         chown_tree(path, owner)
     return path

@@ -446,8 +446,8 @@ def test_install_gives_pips_message_and_status_then_the_diagnosis(account, venv,
                        check=False, capture_output=True)
         for leftover in site_packages(venv).glob("~*"):
             shutil.rmtree(leftover)
-        subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--find-links",
-                        str(wheels), "pdcli-pkg==1.0"], check=True, capture_output=True)
+        scenarios.run_checked([python, "-m", "pip", "install", "-q", "--no-index",
+                               "--find-links", str(wheels), "pdcli-pkg==1.0"])
 
     args = ["--no-index", "--find-links", str(wheels), "pdcli-pkg==2.0"]
     try:

@@ -363,15 +363,18 @@ def test_a_missing_rules_file_is_a_problem_and_nothing_else(tmp_path, monkeypatc
 
 
 PYTHON_39 = "/root/.pyenv/versions/3.9.18/bin/python"
+#: What the 3.9 environment gets: the newest releases that still support 3.9,
+#: pinned so that what the index publishes later changes nothing.
+PINS_39 = ("attrs==25.3.0", "pluggy==1.6.0", "packaging==25.0")
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists(PYTHON_39), reason="needs a Python 3.9 (pyenv)")
 def test_python_39_reads_rules_with_pips_vendored_tomli(wheelhouse, shared):
     """Before 3.11 there is no tomllib: pip's own tomli reads the files, same answers."""
-    scenarios.ensure_wheel(wheelhouse, "pluggy==1.6.0", "pluggy-1.6.0-*.whl")  # 1.7: 3.10+
-    scenarios.ensure_wheel(wheelhouse, "packaging==25.0", "packaging-25.0-*.whl")  # 26: 3.10+
-    venv = scenarios.make_venv(shared / "venv39", python=PYTHON_39, with_pip_doctor=True)
+    wheels = scenarios.pinned_wheelhouse("py39", PYTHON_39, PINS_39)
+    venv = scenarios.make_venv(shared / "venv39", python=PYTHON_39, with_pip_doctor=True,
+                               wheels=wheels, pip_version="")
     broken = shared / "broken.toml"
     broken.write_text('[[rule]]\nid = "t/x"\ntitle = "x"\n[rule.match]\nerrno = "EACCESS"\n')
     unparsable = shared / "unparsable.toml"

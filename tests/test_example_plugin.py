@@ -47,20 +47,18 @@ def setup(request: pytest.FixtureRequest, wheelhouse: Path) -> Iterator[Setup]:
     try:
         wheels = base / "wheels"
         scenarios.make_wheel(wheels, "tinypkg", "1.0")
-        subprocess.run(
+        scenarios.run_checked(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
              "-q", "-w", str(wheels), str(EXAMPLES / "acme-pip-doctor")],
-            check=True, capture_output=True,
         )
         (acme_wheel,) = wheels.glob("acme_pip_doctor-*.whl")
         acme_wheel.chmod(0o644)
         venv = base / "net" / "build-7.acme.internal" / "venv"
         venv.parent.mkdir(parents=True)
         scenarios.make_venv(venv, pip_version=request.param, with_pip_doctor=True)
-        subprocess.run(
+        scenarios.run_checked(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
              "--no-deps", str(acme_wheel)],
-            check=True, capture_output=True,
         )
         rules = base / "acme-rules.toml"
         shutil.copy(EXAMPLES / "rules" / "acme-rules.toml", rules)

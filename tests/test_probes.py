@@ -122,8 +122,7 @@ def eacces(filename: Any) -> PermissionError:
 
 def plain_venv(path: Path, owner: Optional[scenarios.Account] = None) -> Path:
     """A real venv made by Debian's Python, without pip (quick to make)."""
-    subprocess.run([scenarios.SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(path)],
-                   check=True, capture_output=True)
+    scenarios.run_checked([scenarios.SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(path)])
     if owner is not None:
         scenarios.chown_tree(path, owner)
     return path

@@ -57,11 +57,10 @@ def pdlib(wheelhouse: Path) -> Iterator[Path]:
     put on PYTHONPATH (any interpreter under test can then diagnose).
     """
     lib = scenarios.shared_dir("pd-lib-")
-    subprocess.run(
+    scenarios.run_checked(
         [SYSTEM_PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--target", str(lib),
          "--no-index", "--find-links", str(wheelhouse),
          "pip-doctor", "attrs", "pluggy", "packaging"],
-        check=True, capture_output=True,
         env={"PATH": "/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null"},
     )
     subprocess.run(["chmod", "-R", "a+rX", str(lib)], check=True)

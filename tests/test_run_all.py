@@ -1,0 +1,164 @@
+"""The whole-run script (``tests/run_all.py``): the README's test command and CI's."""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import run_all
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_block_after(heading_text: str) -> str:
+    """The first fenced ``sh`` block after the paragraph containing ``heading_text``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(heading_text)
+    match = re.search(r"```sh\n(.*?)```", readme[start:], re.S)
+    assert match, f"no sh block after {heading_text!r}"
+    return match.group(1).strip()
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    command = readme_block_after("Run the whole test suite")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == command
+    assert command == "python3 tests/run_all.py"
+
+
+def test_tox_installs_no_system_package():
+    """apt runs once, before tox (tests/debian-packages.txt), never inside it."""
+    tox_ini = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    assert "apt-get" not in tox_ini
+    assert "commands_pre" not in tox_ini
+
+
+def test_package_list_one_name_a_line_with_comments():
+    text = "# what the tests need\nfish   # shells\n\nwine64\nfish\n  # indented comment\n"
+    assert run_all.read_package_list(text) == ["fish", "wine64"]
+
+
+def test_the_repositorys_package_list_names_real_packages():
+    names = run_all.read_package_list(run_all.PACKAGES_FILE.read_text(encoding="utf-8"))
+    assert "fish" in names
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?", name) for name in names)
+
+
+def test_the_test_suite_needs_what_the_list_installs():
+    """What the list installs is present where the suite runs (CI: installed by run_all)."""
+    names = run_all.read_package_list(run_all.PACKAGES_FILE.read_text(encoding="utf-8"))
+    if shutil.which("dpkg-query") is None:
+        pytest.fail("the test machines are Debian: dpkg-query is missing")
+    assert [name for name in names if not run_all.is_installed(name)] == []
+    assert not run_all.is_installed("surely-no-such-package-pd")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="apt is Debian's")
+def test_apt_update_waits_while_another_apt_holds_the_lists_lock(tmp_path):
+    """Real apt-get on a private lists directory and cache, with no sources (no
+    network): while another process holds the lists lock, apt-get fails at once
+    ("Could not get lock"); apt_get retries until the lock is free.
+    """
+    if shutil.which("apt-get") is None:
+        pytest.fail("the test machines are Debian: apt-get is missing")
+    lists = tmp_path / "lists"
+    (lists / "partial").mkdir(parents=True)
+    (tmp_path / "cache" / "archives" / "partial").mkdir(parents=True)
+    private = ["-o", f"Dir::State::Lists={lists}", "-o", f"Dir::Cache={tmp_path / 'cache'}",
+               "-o", "Dir::Etc::sourcelist=/dev/null", "-o", "Dir::Etc::sourceparts=/nonexistent"]
+    lock = lists / "lock"
+    lock.touch()
+    held = threading.Event()
+
+    def hold(seconds: float) -> None:
+        with open(lock, "r+") as handle:
+            fcntl.lockf(handle, fcntl.LOCK_EX)
+            held.set()
+            time.sleep(seconds)
+
+    holder = threading.Thread(target=hold, args=(3,))
+    holder.start()
+    held.wait()
+    plain = subprocess.run(["apt-get", *private, "update"], capture_output=True, text=True,
+                           check=False)
+    assert plain.returncode != 0
+    assert run_all.apt_lock_busy(plain.stdout + plain.stderr)
+    started = time.monotonic()
+    run_all.apt_get([*private, "update"], wait=30)
+    assert time.monotonic() - started >= 2  # it waited for the holder, then succeeded
+    holder.join()
+
+
+def junit_of(tmp_path: Path, body: str) -> Path:
+    """A real pytest run's JUnit file."""
+    (tmp_path / "test_sample.py").write_text(body)
+    xml = tmp_path / "out.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    f"--junitxml={xml}", str(tmp_path / "test_sample.py")],
+                   capture_output=True, check=False, cwd=tmp_path)
+    return xml
+
+
+def test_counts_come_from_pytests_junit_file(tmp_path):
+    xml = junit_of(tmp_path, (
+        "import pytest\n"
+        "def test_a(): pass\n"
+        "def test_b(): pass\n"
+        "def test_c(): assert False\n"
+        "def test_d(): pytest.skip('x')\n"
+        "@pytest.fixture\n"
+        "def broken(): raise RuntimeError\n"
+        "def test_e(broken): pass\n"
+    ))
+    assert run_all.junit_counts(xml) == run_all.Counts(passed=2, failed=2, skipped=1)
+    assert run_all.junit_counts(tmp_path / "missing.xml") is None
+
+
+def row(name, ok=True, ran=True, counts=None):
+    return run_all.EnvResult(name, ok, 61.4, ran, counts)
+
+
+def test_summary_ends_with_the_line_ci_reads():
+    lines, total = run_all.summary([
+        row("lint", ran=False),
+        row("tests", counts=run_all.Counts(500, 0, 2)),
+        row("e2e-pip263", ok=False, counts=run_all.Counts(18, 2)),
+    ], elapsed=1500)
+    assert lines[-1] == "518 passed, 2 failed"
+    assert re.fullmatch(r"\d+ passed, \d+ failed", lines[-1])
+    assert "  tests        ok        1:01  500 passed, 0 failed, 2 skipped" in lines
+    assert "25:00" in lines[0]
+    assert total == run_all.Counts(518, 2, 2)
+
+
+def test_an_environment_that_ran_no_test_is_a_failure():
+    """Set-up failed before pytest, or pytest ran and left no result: not a pass."""
+    lines, total = run_all.summary([
+        row("tests", ok=False, counts=None),
+        row("e2e-pip263", ok=True, ran=True, counts=None),
+        row("lint", ran=False),
+    ], elapsed=10)
+    assert lines[-1] == "0 passed, 2 failed"
+    assert [line.split()[-3:] for line in lines[1:3]] == [["ran", "no", "test"]] * 2
+    assert total.failed == 2
+
+
+def test_tox_journal_rows_only_for_environments_that_ran(tmp_path):
+    journal = {"testenvs": {
+        ".pkg": {"python": {}},
+        "lint": {"result": {"success": True, "duration": 12.0},
+                 "test": [{"command": ["/x/.tox/lint/bin/ruff", "check"]}]},
+        "tests": {"result": {"success": True, "duration": 300.0},
+                  "test": [{"command": ["/x/.tox/tests/bin/pytest", "--junitxml=y"]}]},
+        "e2e-pip2124": {"python": {}},
+    }}
+    rows = run_all.env_results(journal, tmp_path)
+    assert [(r.name, r.ran_pytest) for r in rows] == [("lint", False), ("tests", True)]
