@@ -242,9 +242,11 @@ def pip_doctor_wheel(directory: Path) -> Path:
     built_once = os.environ.get("PIP_DOCTOR_WHEEL")
     if built_once:
         wheel = directory / Path(built_once).name
-        if not wheel.exists():
-            shutil.copy(built_once, wheel)
-        wheel.chmod(0o644)
+        if not wheel.exists() or wheel.read_bytes() != Path(built_once).read_bytes():
+            partial = directory / f".{wheel.name}.{os.getpid()}"
+            shutil.copy(built_once, partial)
+            partial.chmod(0o644)
+            os.replace(partial, wheel)
         return wheel
     build_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
     try:
