@@ -467,7 +467,7 @@ def test_foreign_scan_is_skipped_when_the_environment_is_not_the_accounts(
                      python=str(venv / "bin" / "python"))["environment"]
     found = facts["foreign_files"]
     assert (found["root"], found["root_owner_name"]) == (str(venv), "root")
-    assert found["skipped"] == "root is not owned by this account"
+    assert found["skipped"] == "the environment's directory belongs to another account"
     assert (found["scanned"], found["count"], found["complete"]) == (0, 0, False)
 
 
@@ -534,9 +534,11 @@ def test_system_python_for_the_account(account, library, shared):
     assert environment["kind"] == "system"
     assert (environment["in_venv"], environment["system_site_packages"]) == (False, None)
     assert environment["externally_managed"] == "/usr/lib/python3.11/EXTERNALLY-MANAGED"
-    assert environment["path_python"] == os.path.realpath("/usr/bin/python3")
+    assert environment["path_python"] == "/usr/bin/python3"  # as PATH names it
+    assert environment["path_python_resolved"] == os.path.realpath("/usr/bin/python3")
     assert environment["path_python_prefix"] is None
     assert environment["mismatch"] is None
+    assert (environment["mismatch_source"], environment["expected_root"]) == (None, None)
     assert facts["interpreter"]["executable"] == scenarios.SYSTEM_PYTHON
     assert facts["interpreter"]["pip_version"] is None  # pip is not running
     user_site = facts["user_site"]
@@ -582,13 +584,33 @@ def test_virtual_env_pointing_elsewhere_is_a_mismatch(account, library, shared):
 
 
 def test_python_on_path_from_another_venv_is_a_mismatch(account, library, shared):
+    """PATH alone: the evidence names the python3 on PATH, not its symlink's target,
+    and says whether the account could install into that environment.
+    """
     other = plain_venv(shared / "other", owner=account)
     facts = probe_as(account, library, str(shared / "x"),
                      env={"PATH": f"{other}/bin:/usr/bin:/bin"})["environment"]
-    assert facts["environment"]["mismatch"] == (
-        f"python3 on PATH is {os.path.realpath(other / 'bin' / 'python3')} "
-        f"(environment {other}) but pip runs in /usr"
+    environment = facts["environment"]
+    assert environment["mismatch"] == (
+        f"the python3 first on PATH is {other}/bin/python3 (environment {other}) "
+        "but pip runs in /usr; no VIRTUAL_ENV or CONDA_PREFIX is set"
     )
+    assert environment["mismatch_source"] == "PATH"
+    assert environment["path_python"] == f"{other}/bin/python3"
+    assert environment["path_python_resolved"] == os.path.realpath(other / "bin" / "python3")
+    assert environment["expected_root"] == str(other)
+    assert environment["expected_writable"] is True
+    assert environment["expected_owner_name"] == account.name
+
+
+def test_an_activated_venv_of_root_is_measured_as_not_writable(account, library, shared):
+    theirs = plain_venv(shared / "theirs")  # root's
+    facts = probe_as(account, library, str(shared / "x"),
+                     env={"VIRTUAL_ENV": str(theirs), "PATH": f"{theirs}/bin:/usr/bin:/bin"})
+    environment = facts["environment"]["environment"]
+    assert environment["mismatch_source"] == "VIRTUAL_ENV"
+    assert environment["expected_root"] == str(theirs)
+    assert (environment["expected_writable"], environment["expected_owner_uid"]) == (False, 0)
 
 
 def test_conda_prefix_pointing_elsewhere_is_a_mismatch(monkeypatch, tmp_path):

@@ -71,7 +71,7 @@ BASE: dict[str, dict[str, Any]] = {
     "foreign_files": {"root": None, "root_owner_uid": None, "root_owner_name": None,
                       "scanned": 0, "count": 0, "examples": [], "owners": [],
                       "complete": False, "stopped": None,
-                      "skipped": "root is not owned by this account"},
+                      "skipped": "the environment's directory belongs to another account"},
     "user_site": {"enabled": False, "path": f"{HOME}/.local/lib/python3.11/site-packages",
                   "base": f"{HOME}/.local", "on_sys_path": False, "exists": False,
                   "writable": True, "allowed": False, "scripts_dir": f"{HOME}/.local/bin",
@@ -140,6 +140,18 @@ def decisions(s: Situation) -> dict[str, str]:
 MISMATCH = {"environment": {"mismatch": f"VIRTUAL_ENV is {HOME}/proj/.venv but pip runs in "
                                         f"{VENV}", "virtual_env": f"{HOME}/proj/.venv"}}
 
+#: No activation variable: only the python3 first on PATH lies in another venv
+#: (the demo run from a shell where a venv was activated: runuser keeps PATH).
+PATH_ONLY = {"environment": {
+    "virtual_env": None, "active": False, "mismatch_source": "PATH",
+    "path_python": f"{HOME}/proj/.venv/bin/python3",
+    "path_python_resolved": "/usr/bin/python3.11", "path_python_prefix": f"{HOME}/proj/.venv",
+    "mismatch": f"the python3 first on PATH is {HOME}/proj/.venv/bin/python3 (environment "
+                f"{HOME}/proj/.venv) but pip runs in {VENV}; no VIRTUAL_ENV or CONDA_PREFIX "
+                "is set",
+    "expected_root": f"{HOME}/proj/.venv", "expected_writable": True,
+    "expected_owner_uid": 1000, "expected_owner_name": "alice"}}
+
 CASES: list[tuple[str, dict[str, dict[str, Any]], dict[str, Any], dict[str, str]]] = [
     ("venv owned by root", merge(), {}, {"env-owned-by-other-user": "high"}),
     ("no errno is no evidence of a permission problem", merge(), {"number": None}, {}),
@@ -160,6 +172,10 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], dict[str, Any], dict[str, str]
      {}, {}),
     ("activated another venv", merge(MISMATCH), {},
      {"wrong-environment": "high", "env-owned-by-other-user": "medium"}),
+    ("python3 on PATH only: weak, below the measured owner", merge(PATH_ONLY), {},
+     {"env-owned-by-other-user": "high", "wrong-environment": "low"}),
+    ("python3 on PATH only, pip's own venv", merge(OWN_VENV, PATH_ONLY), {},
+     {"foreign-owned-files": "high", "wrong-environment": "low"}),
     ("root-owned package in my venv", merge(OWN_VENV), {}, {"foreign-owned-files": "high"}),
     ("foreign files elsewhere in my venv",
      merge(OWN_VENV, {"path": {"owner_uid": 1000, "owner_name": "alice", "writable": True}}),
@@ -286,6 +302,40 @@ def test_paths_with_spaces_and_quotes_are_quoted_per_shell() -> None:
     chown = {c.shell: c.text for c in result.fixes[0].commands}
     assert shlex.split(chown["posix"]) == ["sudo", "chown", "-R", "alice", odd]
     assert chown["fish"] == "sudo chown -R alice '/srv/it\\'s my app/venv'"
+
+
+def _wrong_environment(facts: dict[str, dict[str, Any]]) -> Diagnosis:
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "wrong-environment"]
+    result = rule.check(situation(facts))
+    assert isinstance(result, Diagnosis)
+    return result
+
+
+def test_path_alone_names_the_python_on_path_not_its_target() -> None:
+    result = _wrong_environment(merge(PATH_ONLY))
+    assert result.title == (f"pip runs in `{VENV}`, not in the environment of the `python3` "
+                            f"first on your PATH (`{HOME}/proj/.venv`)")
+    assert f"{HOME}/proj/.venv/bin/python3 (environment" in result.evidence[0]
+    assert "/usr/bin/python3.11" not in " ".join(result.evidence)
+    assert _fix_text(merge(PATH_ONLY), "wrong-environment")[0] == (
+        f"safe: {HOME}/proj/.venv/bin/python3 -m pip install pkg"
+    )
+
+
+def test_no_fix_into_an_environment_the_account_cannot_write() -> None:
+    """The environment meant belongs to root: running pip there cannot work, so
+    it is not offered (and never as safe); the evidence says why.
+    """
+    for source in (PATH_ONLY, MISMATCH):
+        facts = merge(source, {"environment": {
+            "expected_root": f"{HOME}/proj/.venv", "expected_writable": False,
+            "expected_owner_uid": 0, "expected_owner_name": "root"}})
+        result = _wrong_environment(facts)
+        assert result.evidence[-1] == (f"`{HOME}/proj/.venv` belongs to root (uid 0), and you "
+                                       "may not install there either")
+        texts = _fix_text(facts, "wrong-environment")
+        assert not any(f"{HOME}/proj/.venv/bin" in text for text in texts), texts
+        assert texts[0] == f"safe: {VENV}/bin/python -m venv {HOME}/.venv"
 
 
 def test_explain_covers_every_builtin_cause() -> None:

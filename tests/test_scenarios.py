@@ -245,6 +245,47 @@ def test_venv_owned_by_another_account(
     assert imports(account, f"{account.home}/.venv/bin/python", "pdt_pkg", "2.0")
 
 
+@pytest.mark.parametrize("activation", ["PATH only", "VIRTUAL_ENV"])
+def test_demo_run_from_a_shell_with_roots_venv_activated(
+    clean_home: Account, shared: Path, wheels: Path, pdlib: Path, activation: str,
+) -> None:
+    """``examples/try-it.sh`` run from a shell with a venv activated: pip runs in
+    a root-owned venv, while the python3 first on the account's PATH lies in
+    another root-owned venv (``runuser`` keeps PATH; VIRTUAL_ENV may or may not
+    be passed). The measured owner is the cause; PATH alone is weak evidence;
+    the other venv, which the account cannot write, is never the safe fix.
+    """
+    account = clean_home
+    venv = make_venv(shared / "venv")
+    mine = make_venv(shared / "activated")  # the caller's (root's) venv
+    env = pip_env(wheels, {"PATH": f"{mine}/bin:/usr/local/bin:/usr/bin:/bin"})
+    if activation == "VIRTUAL_ENV":
+        env["VIRTUAL_ENV"] = str(mine)
+    python = str(venv / "bin" / "python")
+    error = failed_error(run_as(account, [python, "-m", "pip", "install", "pdt-pkg"], env=env))
+    report = diagnose_as(account, python, error, lib=pdlib, env=env, requirements=["pdt-pkg"])
+    found = {d["id"]: d for d in report["diagnoses"]}
+    wrong = found["wrong-environment"]
+    assert f"`{mine}` belongs to root (uid 0), and you may not install there either" in (
+        evidence_text(wrong)
+    )
+    for diagnosis in report["diagnoses"]:
+        for fix in diagnosis["fixes"]:
+            assert not any(str(mine) in c["text"] for c in fix["commands"]), fix
+    if activation == "PATH only":
+        assert top(report)["id"] == "env-owned-by-other-user"
+        assert top(report)["confidence"] == "high"
+        assert wrong["confidence"] == "low"
+        assert f"python3 first on PATH is {mine}/bin/python3 (environment {mine})" in (
+            wrong["evidence"][0]
+        )
+    else:  # an activation variable is strong evidence: it leads, the owner follows
+        assert [d["id"] for d in report["diagnoses"][:2]] == [
+            "wrong-environment", "env-owned-by-other-user"]
+    run_fix(account, first_fix(top(report), "safe"), pip_env(wheels))
+    assert imports(account, f"{account.home}/.venv/bin/python", "pdt_pkg", "2.0")
+
+
 def test_venv_in_home_made_with_sudo_is_given_back(
     clean_home: Account, wheels: Path, pdlib: Path
 ) -> None:

@@ -46,7 +46,7 @@ def environment_of(executable: Optional[str]) -> Optional[str]:
 
 
 def path_python() -> tuple[Optional[str], Optional[str]]:
-    """The first ``python3``/``python`` on PATH, resolved, and its venv.
+    """The first ``python3``/``python`` on PATH, as PATH names it, and its venv.
 
     The venv is looked up from the name found on PATH (a venv's ``python``
     is a symlink to the base interpreter, so the resolved path has lost it).
@@ -54,8 +54,41 @@ def path_python() -> tuple[Optional[str], Optional[str]]:
     for name in ("python3", "python"):
         found = shutil.which(name)
         if found:
-            return _fs.real(found), environment_of(os.path.abspath(found))
+            found = os.path.abspath(found)
+            return found, environment_of(found)
     return None, None
+
+
+def site_packages_of(root: str) -> str:
+    """The directory an install into the environment at ``root`` writes to
+    (its ``site-packages``), or ``root`` itself when none is found.
+    """
+    if os.name == "nt":
+        candidates = [os.path.join(root, "Lib", "site-packages")]
+    else:
+        lib = os.path.join(root, "lib")
+        try:
+            names = sorted(n for n in os.listdir(lib) if n.startswith("python"))
+        except OSError:
+            names = []
+        candidates = [os.path.join(lib, n, "site-packages") for n in names]
+    return next((c for c in candidates if os.path.isdir(c)), root)
+
+
+def expected_facts(root: Optional[str]) -> dict[str, Any]:
+    """Whether this account could install into the environment it was pointed
+    at (``root``): measured on that environment's ``site-packages``.
+    """
+    facts: dict[str, Any] = {"expected_root": root, "expected_writable": None,
+                             "expected_owner_uid": None, "expected_owner_name": None}
+    if root is None:
+        return facts
+    place = site_packages_of(root)
+    st = _fs.stat_or_none(place)
+    uid = _fs.uid_of(st)
+    facts.update(expected_writable=_fs.can_write(place, st), expected_owner_uid=uid,
+                 expected_owner_name=_fs.owner_name(uid))
+    return facts
 
 
 def externally_managed() -> Optional[str]:
@@ -73,21 +106,29 @@ def externally_managed() -> Optional[str]:
 def mismatch(
     virtual_env: Optional[str], conda_prefix: Optional[str], python: Optional[str],
     python_env: Optional[str],
-) -> Optional[str]:
-    """One line saying what disagrees with the environment pip runs in, or None."""
+) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """``(line, source, environment)``: what disagrees with the environment pip
+    runs in, which variable says so (``VIRTUAL_ENV``, ``CONDA_PREFIX``, or
+    ``PATH`` when only the ``python3`` first on PATH does), and the environment
+    it points at; all None when nothing disagrees.
+    """
     prefix = sys.prefix
     if virtual_env:
         if not _fs.same_path(virtual_env, prefix):
-            return f"VIRTUAL_ENV is {virtual_env} but pip runs in {prefix}"
-        return None
+            line = f"VIRTUAL_ENV is {virtual_env} but pip runs in {prefix}"
+            return line, "VIRTUAL_ENV", virtual_env
+        return None, None, None
     if conda_prefix and not _fs.same_path(conda_prefix, prefix):
-        return f"CONDA_PREFIX is {conda_prefix} but pip runs in {prefix}"
+        line = f"CONDA_PREFIX is {conda_prefix} but pip runs in {prefix}"
+        return line, "CONDA_PREFIX", conda_prefix
     if python_env and not _fs.same_path(python_env, prefix):
         return (
-            f"python3 on PATH is {python} (environment {python_env}) "
-            f"but pip runs in {prefix}"
+            f"the python3 first on PATH is {python} (environment {python_env}) "
+            f"but pip runs in {prefix}; no VIRTUAL_ENV or CONDA_PREFIX is set",
+            "PATH",
+            python_env,
         )
-    return None
+    return None, None, None
 
 
 def run(situation: Situation) -> dict[str, Any]:
@@ -99,6 +140,7 @@ def run(situation: Situation) -> dict[str, Any]:
     virtual_env = _fs.environ("VIRTUAL_ENV")
     conda_prefix = _fs.environ("CONDA_PREFIX")
     python, python_env = path_python()
+    line, source, expected = mismatch(virtual_env, conda_prefix, python, python_env)
     return {
         "kind": kind(),
         "root": sys.prefix,
@@ -108,9 +150,12 @@ def run(situation: Situation) -> dict[str, Any]:
         "conda_prefix": conda_prefix,
         "active": _fs.same_path(virtual_env, sys.prefix)
         or _fs.same_path(conda_prefix, sys.prefix),
-        "mismatch": mismatch(virtual_env, conda_prefix, python, python_env),
+        "mismatch": line,
+        "mismatch_source": source,
         "path_python": python,
+        "path_python_resolved": _fs.real(python) if python else None,
         "path_python_prefix": python_env,
+        **expected_facts(expected),
         "externally_managed": externally_managed(),
     }
 

@@ -153,10 +153,34 @@ def downgrade(confidence: Confidence) -> Confidence:
     return "medium" if confidence == "high" else "low"
 
 
+def mismatch_source(situation: Situation) -> Optional[str]:
+    """What says pip runs in the wrong environment: ``VIRTUAL_ENV``,
+    ``CONDA_PREFIX`` (an activation), ``PATH`` (only the ``python3`` first on
+    PATH), or None when nothing disagrees.
+    """
+    if not text_fact(situation, "environment", "mismatch"):
+        return None
+    source = text_fact(situation, "environment", "mismatch_source")
+    if source is not None:
+        return source
+    if text_fact(situation, "environment", "virtual_env"):
+        return "VIRTUAL_ENV"
+    return "CONDA_PREFIX" if text_fact(situation, "environment", "conda_prefix") else "PATH"
+
+
+def activated_elsewhere(situation: Situation) -> bool:
+    """An activation variable (``VIRTUAL_ENV``, ``CONDA_PREFIX``) names another
+    environment than pip's. PATH alone is weak evidence: a shell's PATH may
+    list a venv's ``bin`` that nobody activated (``runuser``, ``sudo``, a
+    script's PATH), so it does not count here.
+    """
+    return mismatch_source(situation) in ("VIRTUAL_ENV", "CONDA_PREFIX")
+
+
 def behind_wrong_environment(situation: Situation, confidence: Confidence) -> Confidence:
     """One step less sure when pip runs in another environment than the one
     activated: ``wrong-environment`` is then the cause to look at first.
     """
-    if text_fact(situation, "environment", "mismatch"):
+    if activated_elsewhere(situation):
         return downgrade(confidence)
     return confidence
