@@ -93,6 +93,13 @@ def test_no_subcommand_prints_help_and_exits_2():
     [
         (["diagnose"], "give --errno and --filename"),
         (["diagnose", "--errno", "EWHATEVER", "--filename", "/x"], "unknown errno"),
+        (["diagnose", "--filename", "/x"], "--filename needs --errno"),
+        (["diagnose", "--message", "x", "--filename2", "/y"], "--filename needs --errno"),
+        (["diagnose", "--errno", "99999", "--filename", "/x"], "unknown errno '99999'"),
+        (["diagnose", "--errno", "-5", "--filename", "/x"], "unknown errno '-5'"),
+        (["diagnose", "--errno", "0", "--filename", "/x"], "unknown errno '0'"),
+        (["diagnose", "--errno", "EACCES", "--filename", ""], "--filename is empty"),
+        (["diagnose", "--errno", "99999", "--filename", ""], "--filename is empty"),
         (["check", "--shell", "tcsh"], "unknown shell"),
         (["check", "--user", "--target", "/x"], "not allowed with argument"),
     ],
@@ -101,6 +108,29 @@ def test_bad_arguments_exit_2_with_a_reason(args, complaint):
     result = run_module(*args)
     assert result.returncode == 2
     assert complaint in result.stderr
+
+
+def test_an_errno_without_a_file_measures_where_pip_would_install():
+    """Documented: --errno alone is an error that names no file (pip's ENOSPC may)."""
+    result = run_module("diagnose", "--errno", "ENOSPC", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["error"]["errno_name"], data["error"]["filename"]) == ("ENOSPC", None)
+    assert data["environment"]["path"]["source"] == "scheme"
+    message = run_module("diagnose", "--message", "disk on fire", "--format", "json")
+    assert json.loads(message.stdout)["error"]["message"] == "disk on fire"
+
+
+@pytest.mark.parametrize("command", [["plugins"], ["diagnose", "--errno", "EACCES",
+                                                    "--filename", "/nowhere/x"]])
+def test_format_json_and_json_are_one_option_on_every_command(command):
+    spelled = [json.loads(run_module(*command, *flag).stdout)
+               for flag in (["--format", "json"], ["--json"])]
+    for data in spelled:
+        data.get("environment", {}).pop("foreign_files", None)  # timings differ
+    assert spelled[0].keys() == spelled[1].keys()
+    if command == ["plugins"]:
+        assert spelled[0] == spelled[1]
 
 
 def test_json_is_utf8_and_text_is_escaped_when_stdout_cannot_encode(tmp_path):
@@ -241,6 +271,11 @@ def test_plugins_text_shows_each_plugin_and_its_ids():
     assert "pip_doctor.probes  [loaded, builtin: pip-doctor" in result.stdout
     assert "    rules: " in result.stdout
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    # Ids are wrapped between ids, never inside one (not at their hyphens).
+    listed = " ".join(line.strip() for line in result.stdout.splitlines()
+                      if line.startswith("      ") or ": " in line).replace(",", " ").split()
+    for rule in _manager.get_manager().get_rules():
+        assert rule.item.id in listed
 
 
 def test_a_reader_that_goes_away_is_not_an_error():

@@ -63,10 +63,18 @@ def _install_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", metavar="DIR", help="an install with --root DIR")
 
 
-def _output_options(parser: argparse.ArgumentParser, *, text_only: bool = False) -> None:
-    if not text_only:
-        parser.add_argument("--format", choices=("text", "json"), default="text",
-                            help="text for people (default), json for tools (schema 1)")
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format text|json``, and ``--json`` for ``--format json``: one spelling on
+    every command that writes JSON.
+    """
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for tools")
+    parser.add_argument("--json", dest="format", action="store_const", const="json",
+                        help="the same as --format json")
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    _format_option(parser)
     parser.add_argument("--shell", metavar="SHELL",
                         help="write fix commands for posix, fish, powershell or cmd "
                         "(default: detected)")
@@ -115,11 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
         "and for installers that do not run pip, such as `uv pip`.",
     )
     diagnose.add_argument("--errno", dest="errno_value", metavar="N",
-                          help="the errno, as a number (13) or a name (EACCES)")
-    diagnose.add_argument("--filename", metavar="PATH", help="the path the error names")
+                          help="the errno, as a number (13) or a name (EACCES); required "
+                          "unless --message describes an error without one")
+    diagnose.add_argument("--filename", metavar="PATH",
+                          help="the path the error names (needs --errno); without it, the "
+                          "error names no "
+                          "file (as pip's ENOSPC may) and the place measured is where pip "
+                          "would install")
     diagnose.add_argument("--filename2", metavar="PATH",
                           help="the second path, for errors of rename and link")
-    diagnose.add_argument("--message", help="the error's text, when there is no errno")
+    diagnose.add_argument("--message", help="the error's text; alone, an error without errno")
     _install_options(diagnose)
     _output_options(diagnose)
 
@@ -136,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "PIP_DOCTOR_PLUGINS), where it comes from, whether it is loaded, blocked or "
         "failed, and the ids of the probes and rules it provides.",
     )
-    plugins.add_argument("--json", action="store_true", help="as JSON")
+    _format_option(plugins)
     return parser
 
 
@@ -255,25 +268,41 @@ def _check(parsed: argparse.Namespace) -> int:
 def _error_from(parsed: argparse.Namespace) -> OSError:
     """The OSError the arguments describe."""
     number = _errno_number(parsed.errno_value) if parsed.errno_value else None
-    if number is None:
-        error = OSError(parsed.message or "an error described on the command line")
-        error.filename = parsed.filename
-        error.filename2 = parsed.filename2
-        return error
+    if number is None:  # --message alone: an error without errno, naming no file
+        return OSError(parsed.message)
     text = parsed.message or os.strerror(number)
     return OSError(number, text, parsed.filename, None, parsed.filename2)
 
 
 def _errno_number(value: str) -> int:
+    """The errno ``value`` names: a number this system knows, or a name."""
     import errno
 
     text = value.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
+    if text.lstrip("+-").isdigit():
+        number = int(text)
+        if number not in errno.errorcode:
+            _usage_error(f"unknown errno {value!r}: not an error number of this system "
+                         "(a positive number such as 13, or a name such as EACCES)")
+        return number
     number = getattr(errno, text.upper(), None)
     if not isinstance(number, int):
         _usage_error(f"unknown errno {value!r} (a number or a name such as EACCES)")
     return number
+
+
+def _check_diagnose_arguments(parsed: argparse.Namespace) -> None:
+    """Usage errors (exit 2) for a description that does not describe an error."""
+    for flag in ("filename", "filename2"):
+        value = getattr(parsed, flag)
+        if value is not None and not value.strip():
+            _usage_error(f"diagnose: --{flag} is empty (give the path the error names)")
+    if not parsed.errno_value:
+        if parsed.filename or parsed.filename2:
+            _usage_error("diagnose: --filename needs --errno (a number or a name such as "
+                         "EACCES)")
+        if not parsed.message:
+            _usage_error("diagnose: give --errno and --filename (or --message)")
 
 
 def _diagnose(parsed: argparse.Namespace) -> int:
@@ -282,8 +311,9 @@ def _diagnose(parsed: argparse.Namespace) -> int:
     from pip_doctor._pip_compat import pip_version
     from pip_doctor._render_text import render_text
 
-    if not (parsed.errno_value or parsed.filename or parsed.message):
-        _usage_error("diagnose: give --errno and --filename (or --message)")
+    _check_diagnose_arguments(parsed)
+    if parsed.errno_value:
+        _errno_number(parsed.errno_value)  # an unknown one is a usage error, before any work
     text_options = _text_options(parsed) if parsed.format == "text" else {}
     context = InstallContext(
         options=_options(parsed), pip_version=pip_version(), verbose=parsed.verbose
@@ -340,7 +370,7 @@ def _plugins(parsed: argparse.Namespace) -> int:
     manager = get_manager()
     infos = [info.to_dict() for info in manager.infos]
     problems = [problem.to_dict() for problem in manager.load_problems]
-    if parsed.json:
+    if parsed.format == "json":
         _write(render_json_data({"plugins": infos, "problems": problems}), utf8=True)
         return OK
     _write(_plugins_text(infos, problems))
@@ -361,7 +391,8 @@ def _plugins_text(infos: list[dict[str, Any]], problems: list[dict[str, Any]]) -
             ids = info.get(kind) or []
             if ids:
                 lines.extend(textwrap.wrap(", ".join(ids), 80, initial_indent=f"    {kind}: ",
-                                           subsequent_indent=" " * 6, break_long_words=False))
+                                           subsequent_indent=" " * 6, break_long_words=False,
+                                           break_on_hyphens=False))
         blocked = info.get("blocked_ids") or []
         if blocked:
             lines.append(f"    blocked by PIP_DOCTOR_BLOCK: {', '.join(blocked)}")

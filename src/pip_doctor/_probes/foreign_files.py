@@ -146,9 +146,9 @@ def scan(root: str, first: str, *, budget: float = TIME_BUDGET, limit: int = LIM
     if euid is None:
         return _result(root, st, "file owners are not measured on this system")
     if not stat.S_ISDIR(st.st_mode):
-        return _result(root, st, "root is not a directory")
+        return _result(root, st, f"{root} is not a directory")
     if st.st_uid != euid:
-        return _result(root, st, "root is not owned by this account")
+        return _result(root, st, "the environment's directory belongs to another account")
     walk = Scan(euid=euid, deadline=time.monotonic() + budget, limit=limit)
     walk.walk(root, st.st_dev, first)
     return _result(root, st, None, walk)
