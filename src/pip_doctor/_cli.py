@@ -285,10 +285,10 @@ def _errno_number(value: str) -> int:
             _usage_error(f"unknown errno {value!r}: not an error number of this system "
                          "(a positive number such as 13, or a name such as EACCES)")
         return number
-    number = getattr(errno, text.upper(), None)
-    if not isinstance(number, int):
+    named = getattr(errno, text.upper(), None)
+    if not isinstance(named, int):
         _usage_error(f"unknown errno {value!r} (a number or a name such as EACCES)")
-    return number
+    return named
 
 
 def _check_diagnose_arguments(parsed: argparse.Namespace) -> None:
