@@ -410,7 +410,10 @@ def test_check_is_clear_in_the_accounts_own_venv(account, venv):
     assert data["findings"] == [] or all(f["severity"] == "note" for f in data["findings"])
     assert {d["role"] for d in data["destinations"]} >= {"purelib", "scripts"}
     assert all(d["writable"] for d in data["destinations"])
-    assert data["report"]["schema_version"] == 1
+    assert data["schema_version"] == 1
+    # A preflight has no error: its JSON says so, and invents none.
+    assert (data["command"], data["error"]) == ("check", None)
+    assert "pip-doctor check" not in json.dumps(data["environment"])
 
 
 def test_check_finds_a_root_owned_package_in_the_accounts_venv(account, venv):
@@ -430,7 +433,8 @@ def test_check_finds_a_root_owned_package_in_the_accounts_venv(account, venv):
     (foreign,) = [f for f in data["findings"] if f["kind"] == "foreign-files"]
     assert foreign["severity"] == "problem"
     assert str(package / "__init__.py") in foreign["paths"]
-    assert data["report"]["diagnoses"][0]["id"] == "foreign-owned-files"
+    assert foreign["cause"] == "foreign-owned-files"
+    assert "more: pip-doctor explain foreign-owned-files" in result.stdout
 
 
 def test_check_finds_leftovers_and_shows_how_to_remove_them(account, venv):
@@ -463,7 +467,25 @@ def test_check_of_a_root_owned_target_as_the_account(account, venv, place):
     assert "not-writable" in kinds
     (finding,) = [f for f in data["findings"] if f["paths"] == [str(target)]]
     assert "belongs to root" in finding["message"]
-    assert data["report"]["diagnoses"][0]["id"] == "install-target-not-writable"
+    assert finding["cause"] == "install-target-not-writable"
+
+
+def test_check_in_roots_venv_as_the_account_offers_a_venv_of_its_own(account, place):
+    """Not writable, no option chose the place: the fix is a venv the account owns;
+    the scan's note speaks of the environment's directory, not of "root".
+    """
+    theirs = scenarios.make_venv(place / "roots-venv", with_pip_doctor=True)
+    result = doctor(account, theirs, "check")
+    code, data = check_json(account, theirs)
+    assert result.returncode == code == 1
+    (purelib,) = [f for f in data["findings"]
+                  if f["kind"] == "not-writable" and "purelib" in f["message"]]
+    assert purelib["cause"] == "env-owned-by-other-user"
+    (fix,) = purelib["fixes"]
+    assert fix["safety"] == "safe"
+    assert fix["commands"][0]["text"] == f"{theirs}/bin/python3 -m venv {account.home}/.venv"
+    assert "environment's directory belongs to another account" in result.stdout
+    assert "(root is not" not in result.stdout
 
 
 # -------------------------------------------------------- install (account)

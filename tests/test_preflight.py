@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 
-from pip_doctor import _engine, _manager, _preflight
+from pip_doctor import InstallOptions, _engine, _manager, _preflight, _redact
 
 TOKEN = "s3cr3t-T0ken-42"
 
@@ -29,11 +29,28 @@ def test_the_deeper_scan_is_redacted_quick_scan_timeout_simulated(tmp_path, monk
         "foreign_files", {**quick, "examples": [], "stopped": "time", "complete": False}
     )
 
-    deep = _preflight._scan_deeper(
-        type(report)(error=report.error, context=report.context, facts=timed_out), secrets
-    ).facts["foreign_files"]
+    deep = _redact.redact_value(_preflight.scan_deeper(timed_out)["foreign_files"], secrets)
 
     assert deep["complete"] is True
     assert deep["count"] == 1
     assert TOKEN not in repr(deep)
     assert str(site / "***.py") in repr(deep)
+
+
+def test_a_preflight_has_no_error_and_shows_no_secret(tmp_path, monkeypatch):
+    """The check pass measures and finds; its facts, findings and fixes are
+    redacted like a report, and nothing in it speaks of an error.
+    """
+    target = tmp_path / f"{TOKEN}-target"
+    (target / "pkg").mkdir(parents=True)
+    foreign = target / "pkg" / "mod.py"
+    foreign.touch()
+    os.chown(foreign, 4242, 4242)
+    monkeypatch.setenv("ACME_DEPLOY_TOKEN", TOKEN)
+    result = _preflight.preflight(InstallOptions(target=str(target)))
+    data = result.to_dict()
+    assert data["error"] is None
+    assert TOKEN not in repr(data)
+    assert data["options"]["target"] == str(tmp_path / "***-target")
+    assert any(item["path"] == str(tmp_path / "***-target") for item in data["destinations"])
+    assert result.problems == ()

@@ -249,7 +249,8 @@ def _write(text: str, *, utf8: bool = False) -> None:
 
 
 def _check(parsed: argparse.Namespace) -> int:
-    from pip_doctor._preflight import preflight, render_preflight
+    from pip_doctor._preflight import preflight
+    from pip_doctor._render_check import render_check
     from pip_doctor._render_json import render_json_data
 
     text_options = _text_options(parsed) if parsed.format == "text" else {}
@@ -258,7 +259,7 @@ def _check(parsed: argparse.Namespace) -> int:
     if parsed.format == "json":
         _write(render_json_data(result.to_dict()), utf8=True)
     else:
-        _write(render_preflight(result, **text_options))
+        _write(render_check(result, **text_options))
     return OK if result.clear else PROBLEMS
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Optional, TypeVar
 
 import attrs
 
@@ -74,6 +74,63 @@ def diagnose_unredacted(
     report = _adjust(report, manager, problems, deadline)
     secrets = _collect_secrets(situation, manager, problems, deadline)
     return attrs.evolve(report, problems=tuple(problems)), secrets
+
+
+#: The error of a preflight (``pip-doctor check``): none. Nothing has failed,
+#: so the situation's error record is empty (no type, errno or file) and the
+#: ``path`` probe measures where the install would write. Only check rules
+#: run on it; what ``check`` reports has no error at all.
+NO_ERROR = ErrorInfo(type="", message="")
+
+T = TypeVar("T")
+
+
+def measure(
+    context: InstallContext, manager: PluginManager, problems: list[Problem]
+) -> Situation:
+    """The probe stage alone, for an install that has not failed (a preflight)."""
+    situation = Situation(error=NO_ERROR, context=context)
+    problems.extend(manager.load_problems)
+    return _run_probes(situation, manager, problems, _timebox.Deadline(PROBE_BUDGET))
+
+
+def run_check_rules(
+    situation: Situation,
+    rules: Sequence[tuple[str, Callable[[Situation], Iterable[T]]]],
+    kind: type[T],
+    problems: list[Problem],
+) -> list[T]:
+    """A rule pass over measured facts: each rule time-bounded and isolated like
+    a diagnosis rule (one that raises or returns junk becomes a problem).
+    """
+    deadline = _timebox.Deadline(DIAGNOSIS_BUDGET)
+    found: list[T] = []
+    for rule_id, rule in rules:
+        outcome = _timebox.call(functools.partial(_listed, rule, situation),
+                                deadline.remaining())
+        source = f"check rule {rule_id}"
+        if not outcome.ok:
+            problems.append(Problem(source=source,
+                                    message=_explain_failure(str(outcome.error))))
+            continue
+        for item in outcome.value or ():
+            if isinstance(item, kind):
+                found.append(item)
+            else:
+                problems.append(Problem(source=source, message=f"returned "
+                                        f"{type(item).__name__}, expected {kind.__name__}"))
+    return found
+
+
+def secrets(
+    situation: Situation, manager: PluginManager, problems: list[Problem]
+) -> list[_redact.Pair]:
+    """What every plugin says never to show, for a situation measured by :func:`measure`."""
+    return _collect_secrets(situation, manager, problems, _timebox.Deadline(DIAGNOSIS_BUDGET))
+
+
+def _listed(rule: Callable[[Situation], Iterable[Any]], situation: Situation) -> list[Any]:
+    return list(rule(situation))
 
 
 def _run_probes(

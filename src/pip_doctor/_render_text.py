@@ -26,13 +26,13 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Optional, TextIO
 
 import attrs
 
 from pip_doctor._fs import human_bytes
-from pip_doctor._model import Command, Diagnosis, Fix, Report, Shell
+from pip_doctor._model import Command, Diagnosis, Fix, Problem, Report, Shell
 from pip_doctor._shells import detect_shell
 
 #: The width the text is wrapped to (commands and links are never broken).
@@ -250,7 +250,7 @@ def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     if diagnosis.fixes or diagnosis.warnings:
         lines.append("")
     for fix in diagnosis.fixes:
-        lines.extend(_fix(fix, shell, pen))
+        lines.extend(fix_lines(fix, shell, pen))
     for warning in diagnosis.warnings:
         lines.extend(pen.block(warning, "warning: ", " " * 9, "warning"))
     lines.append("")
@@ -260,7 +260,8 @@ def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     return lines
 
 
-def _fix(fix: Fix, shell: Shell, pen: Pen) -> list[str]:
+def fix_lines(fix: Fix, shell: Shell, pen: Pen) -> list[str]:
+    """A fix as shown: its summary and safety, then its commands for ``shell``."""
     label = _SAFETY_LABEL.get(fix.safety, f"[{fix.safety}]")
     lines = pen.block(f"{fix.summary} {label}", "hint: ", " " * 6, "hint", keep=(label,))
     commands, used = _commands_for(fix, shell)
@@ -317,16 +318,21 @@ def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
 
 
 def _problems(report: Report, pen: Pen) -> list[str]:
-    if not report.problems:
+    return problem_lines(report.problems, report.context.verbose, pen)
+
+
+def problem_lines(problems: Sequence[Problem], verbose: bool, pen: Pen) -> list[str]:
+    """The probes, rules or plugins that failed: counted, or listed when ``verbose``."""
+    if not problems:
         return []
-    count = len(report.problems)
+    count = len(problems)
     noun = "check" if count == 1 else "checks"
-    if not report.context.verbose:
+    if not verbose:
         text = f"{count} {noun} failed or ran out of time; run with -v to see them."
         return ["", *pen.block(text, "note: ", " " * 6, "note")]
     lines = ["", *pen.block(f"{count} {noun} failed or ran out of time:", "note: ", " " * 6,
                             "note")]
-    for problem in report.problems:
+    for problem in problems:
         lines.extend(pen.block(f"{problem.source}: {problem.message}", "  - ", "    "))
     return lines
 
