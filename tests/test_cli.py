@@ -483,7 +483,7 @@ def test_check_in_roots_venv_as_the_account_offers_a_venv_of_its_own(account, pl
     assert purelib["cause"] == "env-owned-by-other-user"
     (fix,) = purelib["fixes"]
     assert fix["safety"] == "safe"
-    assert fix["commands"][0]["text"] == f"{theirs}/bin/python3 -m venv {account.home}/.venv"
+    assert fix["commands"][0]["text"] == f"{theirs}/bin/python -m venv {account.home}/.venv"
     assert "environment's directory belongs to another account" in result.stdout
     assert "(root is not" not in result.stdout
 
