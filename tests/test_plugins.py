@@ -337,7 +337,7 @@ def test_a_broken_plugin_is_skipped_and_the_rest_of_the_report_stands(site, monk
         pips(ENOSPC, False, False))
 
 
-def test_a_plugin_that_imports_at_failure_time_is_told_why(site, monkeypatch):
+def test_a_plugin_whose_import_at_failure_time_fails_is_a_problem(site, monkeypatch):
     _module(site, "pd_late_import", """
         from pip_doctor import Rule, hookimpl
 
@@ -352,7 +352,6 @@ def test_a_plugin_that_imports_at_failure_time_is_told_why(site, monkeypatch):
     report = pip_doctor.diagnose(ENOSPC)
     (problem,) = [p for p in report.problems if "late/import" in p.source]
     assert problem.message.startswith("ModuleNotFoundError")
-    assert "import everything at module level" in problem.message
     assert report.best.id == BUILTIN_ID
 
 
@@ -459,12 +458,7 @@ def test_broken_plugins_inside_real_pip_leave_pips_message_and_the_built_ins(
     by_plugin = {module: [s for s in problems if module in s] for module in BROKEN_IN_PIP}
     late = by_plugin.pop("pd_late_stdlib_import")
     assert all(by_plugin.values()), problems
-    if pip_version == "26.3":  # pip blocks the import: a problem that says why
-        (source,) = late
-        assert problems[source].startswith("BlockedImportError"), problems[source]
-        assert "import everything at module level" in problems[source]
-    else:  # older pips let it import
-        assert late == []
+    assert late == []  # the diagnosis runs in a child: pip 26.3's import blocking is pip's
     assert "Unexpected import" not in result.stderr
     assert result.stderr.count("Traceback") == plain.stderr.count("Traceback")
     # -v: each problem under pip's message (wrapped at 80 columns).

@@ -6,26 +6,8 @@ import os
 import sys
 from typing import Optional
 
-import attrs
-
-# Report.to_text()/to_json() import their renderer on first use; inside pip
-# 26.3 that first use comes after pip blocks imports, so load them now.
-from pip_doctor import _engine, _manager, _pip_compat, _render_json, _render_text  # noqa: F401
+from pip_doctor import _engine, _manager, _pip_compat
 from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
-
-_current_context: Optional[InstallContext] = None
-_last_report: Optional[Report] = None
-
-
-def set_current_context(context: Optional[InstallContext]) -> None:
-    """Tell :func:`format_os_error` what the running pip command was asked to do."""
-    global _current_context
-    _current_context = context
-
-
-def last_report() -> Optional[Report]:
-    """The report behind the last text :func:`format_os_error` returned (for JSON files)."""
-    return _last_report
 
 
 def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) -> Report:
@@ -41,10 +23,22 @@ def diagnose(error: BaseException, *, context: Optional[InstallContext] = None) 
     pip-doctor, a plugin or the error object itself (``SystemExit`` included)
     comes back as a report with no diagnoses and a ``problems`` entry.
     """
+    return run_diagnosis(error, context, _engine.DEFAULT_BUDGET)
+
+
+def run_diagnosis(
+    error: BaseException | ErrorInfo,
+    context: Optional[InstallContext],
+    budget: _engine.Budget,
+) -> Report:
+    """:func:`diagnose` within ``budget``, of an exception or of its data
+    (the child process inside pip gets only the data). Never raises, but for
+    ``KeyboardInterrupt``.
+    """
     try:
         if context is None:
             context = InstallContext(pip_version=_pip_compat.pip_version())
-        report = _engine.diagnose(error, context, _manager.get_manager())
+        report = _engine.diagnose(error, context, _manager.get_manager(), budget)
         other = _other_interpreter(context)
         if other is not None:
             report = report.with_problem(Problem(source="pip_doctor", message=other))
@@ -65,12 +59,18 @@ def _other_interpreter(context: InstallContext) -> Optional[str]:
 
 
 def _failed_report(
-    error: BaseException, context: Optional[InstallContext], failure: BaseException
+    error: BaseException | ErrorInfo, context: Optional[InstallContext], failure: BaseException
 ) -> Report:
     """The report of a diagnosis that failed, built so that it cannot fail: when
     the error object (which may be what broke) cannot be read, only its type
     is kept.
     """
+    if isinstance(error, ErrorInfo):
+        return Report(
+            error=error,
+            context=context if isinstance(context, InstallContext) else InstallContext(),
+            problems=(Problem(source="pip_doctor", message=f"diagnosis failed: {failure!r:.200}"),),
+        )
     name = type(error).__name__
     try:
         info = ErrorInfo.from_exception(error)
@@ -93,20 +93,18 @@ def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool)
     Same signature as pip's function, usable in its place. The text starts with
     exactly what the installed pip's own function returns for the same
     arguments; whatever goes wrong in the diagnosis, that text still comes back.
+    Inside pip, pip-doctor does not use this function: pip prints its own
+    message and the diagnosis follows it.
     """
-    global _last_report
     original = _pip_compat.pip_message(error, show_traceback, using_user_site)
-    _last_report = None
     try:
-        context = _current_context
-        if context is None:
-            context = InstallContext(
-                options=InstallOptions(user=bool(using_user_site)),
-                pip_version=_pip_compat.pip_version(),
-            )
-        context = attrs.evolve(context, original_message=original, verbose=bool(show_traceback))
+        context = InstallContext(
+            options=InstallOptions(user=bool(using_user_site)),
+            pip_version=_pip_compat.pip_version(),
+            original_message=original,
+            verbose=bool(show_traceback),
+        )
         report = diagnose(error, context=context)
-        _last_report = report
         return original + "\n" + report.to_text()
     except BaseException:  # Ctrl-C or a bug: pip's own message still comes out
         return original

@@ -37,13 +37,48 @@ SECRETS_FLOOR = 0.1
 LATE_FLOOR = 0.05
 
 
+@attrs.frozen(kw_only=True)
+class Budget:
+    """The time limits of one diagnosis, in seconds.
+
+    ``total`` is shared by probes, rules and report hooks; the probes together
+    get at most ``probes`` of it. Redaction and built-in report adjustments run
+    even when plugins used it all up: built-in secrets hooks get at least
+    ``secrets_floor``, the others ``late_floor``. Tests pass a generous budget
+    so that a loaded machine cannot change their outcome.
+    """
+
+    total: float = DIAGNOSIS_BUDGET
+    probes: float = PROBE_BUDGET
+    secrets_floor: float = SECRETS_FLOOR
+    late_floor: float = LATE_FLOOR
+
+    @classmethod
+    def within(cls, seconds: float) -> Budget:
+        """A budget that ends after ``seconds`` (floors included), probes 70% of it."""
+        total = max(0.0, seconds)
+        floors = min(SECRETS_FLOOR + LATE_FLOOR, total / 3)
+        shared = total - floors
+        return cls(
+            total=shared,
+            probes=shared * PROBE_BUDGET / DIAGNOSIS_BUDGET,
+            secrets_floor=floors * 2 / 3,
+            late_floor=floors / 3,
+        )
+
+
+#: The budget of a diagnosis asked for through the API.
+DEFAULT_BUDGET = Budget()
+
+
 def diagnose(
     error: BaseException | ErrorInfo,
     context: Optional[InstallContext],
     manager: PluginManager,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Report:
     """Run the whole pipeline. Never raises for a plugin's or probe's fault."""
-    report, secrets = diagnose_unredacted(error, context, manager)
+    report, secrets = diagnose_unredacted(error, context, manager, budget)
     return _redact.redact_report(report, secrets)
 
 
@@ -51,6 +86,7 @@ def diagnose_unredacted(
     error: BaseException | ErrorInfo,
     context: Optional[InstallContext],
     manager: PluginManager,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> tuple[Report, list[_redact.Pair]]:
     """The report before redaction, and the redaction pairs every plugin listed.
 
@@ -61,8 +97,8 @@ def diagnose_unredacted(
     situation = Situation(error=info, context=context or InstallContext())
     problems: list[Problem] = list(manager.load_problems)
 
-    deadline = _timebox.Deadline(DIAGNOSIS_BUDGET)
-    situation = _run_probes(situation, manager, problems, _timebox.Deadline(PROBE_BUDGET))
+    deadline = _timebox.Deadline(budget.total)
+    situation = _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes))
     diagnoses = _run_rules(situation, manager, problems, deadline)
     report = Report(
         error=situation.error,
@@ -71,8 +107,8 @@ def diagnose_unredacted(
         diagnoses=diagnoses,
         problems=(),
     )
-    report = _adjust(report, manager, problems, deadline)
-    secrets = _collect_secrets(situation, manager, problems, deadline)
+    report = _adjust(report, manager, problems, deadline, budget)
+    secrets = _collect_secrets(situation, manager, problems, deadline, budget)
     return attrs.evolve(report, problems=tuple(problems)), secrets
 
 
@@ -86,12 +122,15 @@ T = TypeVar("T")
 
 
 def measure(
-    context: InstallContext, manager: PluginManager, problems: list[Problem]
+    context: InstallContext,
+    manager: PluginManager,
+    problems: list[Problem],
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Situation:
     """The probe stage alone, for an install that has not failed (a preflight)."""
     situation = Situation(error=NO_ERROR, context=context)
     problems.extend(manager.load_problems)
-    return _run_probes(situation, manager, problems, _timebox.Deadline(PROBE_BUDGET))
+    return _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes))
 
 
 def run_check_rules(
@@ -99,19 +138,19 @@ def run_check_rules(
     rules: Sequence[tuple[str, Callable[[Situation], Iterable[T]]]],
     kind: type[T],
     problems: list[Problem],
+    budget: Budget = DEFAULT_BUDGET,
 ) -> list[T]:
     """A rule pass over measured facts: each rule time-bounded and isolated like
     a diagnosis rule (one that raises or returns junk becomes a problem).
     """
-    deadline = _timebox.Deadline(DIAGNOSIS_BUDGET)
+    deadline = _timebox.Deadline(budget.total)
     found: list[T] = []
     for rule_id, rule in rules:
         outcome = _timebox.call(functools.partial(_listed, rule, situation),
                                 deadline.remaining())
         source = f"check rule {rule_id}"
         if not outcome.ok:
-            problems.append(Problem(source=source,
-                                    message=_explain_failure(str(outcome.error))))
+            problems.append(Problem(source=source, message=str(outcome.error)))
             continue
         for item in outcome.value or ():
             if isinstance(item, kind):
@@ -123,10 +162,14 @@ def run_check_rules(
 
 
 def secrets(
-    situation: Situation, manager: PluginManager, problems: list[Problem]
+    situation: Situation,
+    manager: PluginManager,
+    problems: list[Problem],
+    budget: Budget = DEFAULT_BUDGET,
 ) -> list[_redact.Pair]:
     """What every plugin says never to show, for a situation measured by :func:`measure`."""
-    return _collect_secrets(situation, manager, problems, _timebox.Deadline(DIAGNOSIS_BUDGET))
+    return _collect_secrets(situation, manager, problems, _timebox.Deadline(budget.total),
+                            budget)
 
 
 def _listed(rule: Callable[[Situation], Iterable[Any]], situation: Situation) -> list[Any]:
@@ -185,7 +228,7 @@ def _run_rules(
             _fair_timeout(rule.timeout, deadline, contributions[index:]),
         )
         if not outcome.ok:
-            problems.append(Problem(source=source, message=_explain_failure(str(outcome.error))))
+            problems.append(Problem(source=source, message=str(outcome.error)))
             continue
         for item in outcome.value or ():
             if not isinstance(item, Diagnosis):
@@ -212,16 +255,16 @@ def _adjust(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
+    budget: Budget,
 ) -> Report:
     for source, func in manager.each_impl("pip_doctor_adjust_report"):
-        floor = LATE_FLOOR if manager.is_builtin(source) else 0.0
+        floor = budget.late_floor if manager.is_builtin(source) else 0.0
         outcome = _timebox.call(
             functools.partial(func, report=report), deadline.remaining() + floor
         )
         if not outcome.ok:
             problems.append(
-                Problem(source=source,
-                        message=f"pip_doctor_adjust_report: {_explain_failure(str(outcome.error))}")
+                Problem(source=source, message=f"pip_doctor_adjust_report: {outcome.error}")
             )
         elif isinstance(outcome.value, Report):
             report = _checked_adjustment(report, outcome.value, source, manager, problems)
@@ -271,18 +314,18 @@ def _collect_secrets(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
+    budget: Budget,
 ) -> list[_redact.Pair]:
     pairs: list[_redact.Pair] = []
     for source, func in manager.each_impl("pip_doctor_secrets"):
         # Built-in redaction always gets its time: a slow plugin must not leak secrets.
-        floor = SECRETS_FLOOR if manager.is_builtin(source) else LATE_FLOOR
+        floor = budget.secrets_floor if manager.is_builtin(source) else budget.late_floor
         outcome = _timebox.call(
             functools.partial(_secrets_of, func, situation), deadline.remaining() + floor
         )
         if not outcome.ok:
             problems.append(
-                Problem(source=source,
-                        message=f"pip_doctor_secrets: {_explain_failure(str(outcome.error))}")
+                Problem(source=source, message=f"pip_doctor_secrets: {outcome.error}")
             )
             continue
         for item in outcome.value or ():
@@ -339,15 +382,6 @@ def _as_list(result: object) -> list[Any]:
     if isinstance(result, Iterable) and not isinstance(result, (str, bytes, Mapping)):
         return list(result)
     return [result]
-
-
-def _explain_failure(message: str) -> str:
-    if message.startswith(("BlockedImportError", "ImportError", "ModuleNotFoundError")):
-        return (
-            f"{message} (it imported a module at failure time; import everything "
-            "at module level, pip blocks late imports)"
-        )
-    return message
 
 
 def _not_json(value: Any, path: str = "$", depth: int = 0) -> Optional[str]:

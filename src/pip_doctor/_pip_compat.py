@@ -12,26 +12,15 @@ MessageFunction = Callable[[OSError, bool, bool], str]
 #: The names of pip's message function, newest first (20.x used the second).
 MESSAGE_FUNCTION_NAMES = ("create_os_error_message", "create_env_error_message")
 
-#: pip's own functions, saved before pip-doctor replaced them.
-_originals: dict[str, MessageFunction] = {}
-
-
-def remember_original(name: str, function: MessageFunction) -> None:
-    _originals.setdefault(name, function)
-
-
 def original_message_function() -> Optional[MessageFunction]:
-    """pip's own message function, never pip-doctor's replacement."""
-    for name in MESSAGE_FUNCTION_NAMES:
-        if name in _originals:
-            return _originals[name]
+    """pip's own message function (pip-doctor never replaces it)."""
     try:
         from pip._internal.commands import install
     except Exception:
         return None
     for name in MESSAGE_FUNCTION_NAMES:
         function = getattr(install, name, None)
-        if function is not None and not getattr(function, "__pip_doctor__", False):
+        if callable(function):
             return function  # type: ignore[no-any-return]
     return None
 
@@ -70,9 +59,8 @@ def _describe(error: BaseException) -> str:
 
 
 def pip_version() -> Optional[str]:
-    """The version of the pip that is loaded (under pip it always is, and
-    nothing is imported: pip 26.3 blocks imports on the error path), else of
-    the pip that is installed, or None.
+    """The version of the pip that is loaded, else of the pip that is
+    installed, or None.
     """
     pip = sys.modules.get("pip")
     if pip is None:
