@@ -3,11 +3,11 @@
 ``pip_doctor.pth`` (and ``pip_doctor.start``, PEP 829) call :func:`install`
 when the interpreter starts. It puts this module at the front of
 ``sys.meta_path``: the module itself is the finder (its :func:`find_spec`),
-which answers None at once for every import except pip's install and
-uninstall command modules. For those it hands over to
-``pip_doctor._pip_hook.hooked_spec``, which lets the real loader run and then
-wraps the command. Nothing of pip-doctor is imported by a process that never
-runs pip.
+which answers None at once for every import except pip's
+``pip._internal.cli.base_command`` (the base of every pip command). For that
+one it hands over to ``pip_doctor._pip_hook.hooked_spec``, which lets the
+real loader run and then hooks the commands. Nothing of pip-doctor is
+imported by a process that never runs pip.
 
 This module must stay cheap, since every process pays for importing it: it
 uses only ``sys`` and ``os`` (already loaded at start-up), defines no class,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 #: pip's modules to hook (``pip_doctor._pip_hook.PATCHERS`` says how).
-HOOKED = ("pip._internal.commands.install", "pip._internal.commands.uninstall")
+HOOKED = ("pip._internal.cli.base_command",)
 
 #: Set this to 1 (or true/yes/on) and pip-doctor does nothing at all.
 DISABLE_VARIABLE = "PIP_DOCTOR_DISABLE"
@@ -43,7 +43,7 @@ def find_spec(
     path: "Sequence[str] | None" = None,
     target: "ModuleType | None" = None,
 ) -> "ModuleSpec | None":
-    """The meta-path finder: None for every name but the two hooked pip modules."""
+    """The meta-path finder: None for every name but the hooked pip module."""
     if fullname not in HOOKED:
         return None
     try:

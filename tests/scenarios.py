@@ -74,6 +74,9 @@ def account_env(account: Account, extra: Optional[Mapping[str, str]] = None) -> 
         "PIP_NO_INPUT": "1",
         "PIP_CONFIG_FILE": os.devnull,
         "PYTHONDONTWRITEBYTECODE": "1",
+        # The tests check what is diagnosed, not how fast (benchmarks/ does):
+        # a loaded machine must not turn a diagnosis into a timeout.
+        "PIP_DOCTOR_TIMEOUT": "60",
     }
     env.update(extra or {})
     return env

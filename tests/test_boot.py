@@ -6,20 +6,16 @@ so the real import machinery and the real installed pip are exercised.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-import pip_doctor
 import scenarios
-from pip_doctor import _pip_hook
 
 SRC = scenarios.SRC
 
@@ -58,23 +54,26 @@ def test_finder_ignores_every_other_module():
     done = run_python("""
         import _pip_doctor_boot as boot
         print([boot.find_spec(n) for n in ("json", "pip", "pip._internal.commands.download",
-                                        "pip._internal.commands.installx")])
+                                        "pip._internal.commands.installx",
+                                        "pip._internal.commands.install")])
     """)
-    assert done.stdout.strip() == "[None, None, None, None]", done.stderr
+    assert done.stdout.strip() == "[None, None, None, None, None]", done.stderr
 
 
-def test_pip_install_module_gets_wrapped_run_and_keeps_its_loader_behaviour():
+def test_pip_base_command_gets_its_context_hooked_and_nothing_else_is_loaded():
     done = run_python("""
         import sys, _pip_doctor_boot as boot
         boot.install()
-        from pip._internal.commands import install, uninstall
-        print(getattr(install.InstallCommand.run, "__pip_doctor__", False),
-              getattr(uninstall.UninstallCommand.run, "__pip_doctor__", False),
-              install.__spec__.loader.get_filename("pip._internal.commands.install")
-              == install.__file__,
-              "pip_doctor._pip_hook" in sys.modules)
+        from pip._internal.cli import base_command
+        print(getattr(base_command.Command.main_context, "__pip_doctor__", False),
+              base_command.__spec__.loader.get_filename(base_command.__name__)
+              == base_command.__file__,
+              sorted(m for m in sys.modules if m.startswith(("pip_doctor", "pluggy"))))
     """)
-    assert done.stdout.split() == ["True", "True", "True", "True"], done.stderr
+    assert done.stdout.strip().split(maxsplit=2) == [
+        "True", "True",
+        "['pip_doctor', 'pip_doctor._error_data', 'pip_doctor._pip_hook', 'pip_doctor._version']"
+    ], done.stderr
 
 
 def test_a_failing_hook_leaves_pip_alone():
@@ -83,8 +82,8 @@ def test_a_failing_hook_leaves_pip_alone():
         import sys, _pip_doctor_boot as boot
         sys.modules["pip_doctor"] = None  # what a deleted package looks like to import
         boot.install()
-        from pip._internal.commands import install
-        print(hasattr(install.InstallCommand.run, "__pip_doctor__"))
+        from pip._internal.cli import base_command
+        print(hasattr(base_command.Command.main_context, "__pip_doctor__"))
     """)
     assert (done.stdout.strip(), done.stderr) == ("False", "")
 
@@ -121,88 +120,14 @@ def test_unknown_pip_shape_simulated_is_left_alone_with_a_note_under_verbose():
         import sys, types
         sys.argv = ["pip", "install", "-v", "x"]
         from pip_doctor import _pip_hook
-        module = types.ModuleType("fake_install")
-        class InstallCommand:
-            def run(self, options):  # another signature than pip's (self, options, args)
+        module = types.ModuleType("fake_base_command")
+        class Command:  # no main_context: not the pip pip-doctor knows
+            def main(self, args):
                 return 0
-        module.InstallCommand = InstallCommand
-        module.create_os_error_message = lambda error, show_traceback, using_user_site: ""
-        _pip_hook.patch_install_module(module)
-        print(hasattr(InstallCommand.run, "__pip_doctor__"))
+        module.Command = Command
+        _pip_hook.patch_base_command(module)
+        print(hasattr(Command, "main_context"))
     """)
     assert done.stdout.strip() == "False"
     assert "pip-doctor: note:" in done.stderr
     assert "stays out of this pip" in done.stderr
-
-
-# ----------------------------------------------------------------- JSON report files
-
-
-def _report_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    name = f"pd_report_paths_{os.urandom(3).hex()}"
-    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("PIP_DOCTOR_PLUGINS", name)
-
-
-def _report() -> pip_doctor.Report:
-    return pip_doctor.diagnose(PermissionError(13, "Permission denied", "/nonexistent/x"))
-
-
-def test_report_goes_to_the_variable_and_every_plugin_path(tmp_path, monkeypatch, capsys):
-    plugin_file = tmp_path / "from-plugin.json"
-    _report_plugin(tmp_path, monkeypatch, f"""
-        import pip_doctor
-
-        @pip_doctor.hookimpl
-        def pip_doctor_report_paths(report):
-            return [{str(plugin_file)!r}]
-    """)
-    monkeypatch.setenv("PIP_DOCTOR_REPORT", str(tmp_path / "from-variable.json"))
-    report = _report()
-    _pip_hook.write_reports(report, verbosity=1)
-    for path in (tmp_path / "from-variable.json", plugin_file):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        assert data["schema_version"] == 1
-        assert data["error"]["errno"] == 13
-    assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize("verbosity", [0, 1])
-def test_report_failures_are_notes_under_verbose_only(tmp_path, monkeypatch, capsys, verbosity):
-    _report_plugin(tmp_path, monkeypatch, """
-        import time
-        import pip_doctor
-
-        @pip_doctor.hookimpl
-        def pip_doctor_report_paths(report):
-            time.sleep(5)
-            return []
-    """)
-    monkeypatch.setenv("PIP_DOCTOR_REPORT", str(tmp_path / "missing-dir" / "r.json"))
-    report = _report()
-    started = time.monotonic()
-    _pip_hook.write_reports(report, verbosity=verbosity)
-    assert time.monotonic() - started < _pip_hook.REPORT_PATHS_TIMEOUT + 2
-    err = capsys.readouterr().err
-    if verbosity == 0:
-        assert err == ""
-    else:
-        lines = err.splitlines()
-        assert len(lines) == 2, err
-        assert all(line.startswith("pip-doctor: note: ") for line in lines)
-        assert "timed out" in err
-        assert "missing-dir" in err
-
-
-def test_the_context_keeps_requirement_files_and_editables():
-    """pip keeps ``-r`` and ``-e`` in its options, not its arguments: the fixes need them."""
-    from pip._internal.commands import create_command
-
-    from pip_doctor import _pip_hook
-
-    command = create_command("install")
-    options, args = command.parse_args(["-r", "req.txt", "-e", "./proj", "pkg"])
-    session = _pip_hook.Session(options, args, "install", 0, _pip_hook, None)
-    assert session.requested() == ["pkg", "-r", "req.txt", "-e", "./proj"]
-    assert session.context().requirements == ("pkg", "-r", "req.txt", "-e", "./proj")

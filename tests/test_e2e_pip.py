@@ -134,7 +134,7 @@ class Bench:
         with contextlib.suppress(FileNotFoundError):
             report.unlink()
         done = scenarios.run_as(
-            self.account, argv, env={**self.pip_env(env), "PIP_DOCTOR_REPORT": str(report)}
+            self.account, argv, env={"PIP_DOCTOR_REPORT": str(report), **self.pip_env(env)}
         )
         data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
         return Run(done.returncode, done.stdout, done.stderr, data)
@@ -165,6 +165,17 @@ class Bench:
                 shutil.rmtree(base, ignore_errors=True)
         return Pair(runs["without"], runs["with"], fixed)
 
+    def run_scenario(self, builder: Builder, env: Mapping[str, str]) -> Run:
+        """The scenario with pip-doctor only."""
+        base = self.shared / "scenario"
+        base.mkdir()
+        base.chmod(0o755)
+        try:
+            with builder(base, self.templates["with"], self) as situation:
+                return self.run(situation.argv, {**situation.env, **env}, "with")
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
     def run_fix(self, fix: Mapping[str, Any]) -> subprocess.CompletedProcess[str]:
         """Run a fix's POSIX commands as the account, from a home without old venvs."""
         for old in Path(self.account.home).glob(".venv*"):
@@ -192,7 +203,7 @@ def first_safe_fix(report: Mapping[str, Any]) -> Mapping[str, Any]:
 def check_diagnosed(without: Run, with_doctor: Run, cause: str) -> dict[str, Any]:
     """pip's first line and status unchanged; the cause first; the report is returned."""
     assert without.status != 0, without
-    assert with_doctor.status == without.status, (with_doctor, without)
+    pip_first(without, with_doctor)
     assert with_doctor.first_error_line == without.first_error_line
     assert without.report is None
     report = with_doctor.report
@@ -206,6 +217,23 @@ def check_diagnosed(without: Run, with_doctor: Run, cause: str) -> dict[str, Any
         assert "Unexpected import" not in text
         assert "Unsafe import" not in text
     return report
+
+
+def same_run(text: str) -> str:
+    """``text`` without what differs between two runs of pip: its temporary
+    directory names and object addresses.
+    """
+    text = re.sub(r"(pip-[a-z]+-)[a-z0-9_]+", r"\1*", text)
+    return re.sub(r"0x[0-9a-f]+", "0x*", text)
+
+
+def pip_first(without: Run, with_doctor: Run) -> str:
+    """pip's output whole and first, its status kept: what pip-doctor added after it."""
+    assert with_doctor.status == without.status, (without, with_doctor)
+    assert with_doctor.stdout == without.stdout
+    mine, pips = same_run(with_doctor.stderr), same_run(without.stderr)
+    assert mine.startswith(pips), (pips, mine)
+    return mine[len(pips):]
 
 
 # ----------------------------------------------------------------- scenarios
@@ -306,39 +334,38 @@ def test_root_owned_package_follows_pip(bench: Bench, command: list[str]):
         return
     report = check_diagnosed(without, with_doctor, "foreign-owned-files")
     assert report["pip"]["command"] == command[0]
+    added = pip_first(without, with_doctor)
+    assert added.startswith("pip-doctor")
     if command[0] == "uninstall":
         assert without.first_error_line == "ERROR: Exception:"
-        assert "Traceback" in without.stderr
+        assert "Traceback" in without.stderr  # pip's crash report, kept whole
         assert with_doctor.status == 2
-        assert "Traceback" not in with_doctor.stderr
-        assert "note: pip's traceback is shown with -v." in with_doctor.stderr
     else:
         assert with_doctor.status == 1
         assert pair.fixed is not None
         assert pair.fixed.returncode == 0, pair.fixed.stderr
 
 
-def test_escaping_oserror_keeps_pip_traceback_under_verbose(bench: Bench):
+def test_escaping_oserror_keeps_pips_whole_traceback(bench: Bench):
+    """``--target``'s final move fails outside pip's handler: pip's crash
+    report and status 2 stay exactly pip's, pip-doctor adds after them.
+    """
     without, with_doctor = bench.both(unwritable_target, extra_args=["-v"])
-    assert without.status == with_doctor.status == 2
-    def error_lines(text: str) -> list[str]:
-        found = re.findall(r"^PermissionError: .*$", text, re.MULTILINE)
-        return [re.sub(r"pip-target-\w+", "pip-target-*", line) for line in found]
-
-    assert error_lines(with_doctor.stderr) == error_lines(without.stderr)
-    assert error_lines(without.stderr)
-    assert "Traceback (most recent call last):" in with_doctor.stderr
-    assert "_handle_target_dir" in with_doctor.stderr
-    assert "pip-doctor explain install-target-not-writable" in with_doctor.stderr
+    assert without.status == 2
+    added = pip_first(without, with_doctor)
+    assert "Traceback (most recent call last):" in without.stderr
+    assert "_handle_target_dir" in without.stderr
+    assert "pip_doctor" not in with_doctor.stderr[: len(without.stderr)]
+    assert "pip-doctor explain install-target-not-writable" in added
 
 
-def test_handled_oserror_under_verbose_keeps_pip_first_line(bench: Bench):
+def test_handled_oserror_under_verbose_keeps_pips_whole_message(bench: Bench):
     without, with_doctor = bench.both(root_owned_env, extra_args=["-v"])
-    assert with_doctor.status == without.status == 1
-    mine = [line for line in with_doctor.stderr.splitlines() if line.startswith("ERROR:")]
+    assert without.status == 1
+    added = pip_first(without, with_doctor)
     pips = [line for line in without.stderr.splitlines() if line.startswith("ERROR:")]
-    assert mine[0] == pips[0] == f"{FIRST_LINE}."
-    assert "pip-doctor explain env-owned-by-other-user" in with_doctor.stderr
+    assert pips[0] == f"{FIRST_LINE}."
+    assert "pip-doctor explain env-owned-by-other-user" in added
 
 
 def test_disabled_output_is_byte_identical(bench: Bench):
@@ -431,3 +458,209 @@ def test_run_pip_install_diagnoses_even_when_the_hook_is_off(bench: Bench):
         forced = bench.run([python, "-c", code, "tinypkg"], {"PIP_DOCTOR_DISABLE": "1"},
                            "forced")
     check_diagnosed(without, forced, "env-owned-by-other-user")
+
+
+# ----------------------------------------------------------------- captured failures
+
+SPY = """
+import json, os
+import pip_doctor
+
+@pip_doctor.hookimpl
+def pip_doctor_probes():
+    def run(situation):
+        context, error = situation.context, situation.error
+        return {
+            "failure": context.failure, "command": context.command,
+            "argv": list(context.argv), "log": list(context.log),
+            "reference": getattr(error, "reference", None), "type": error.type,
+            "filename": error.filename,
+            "download_dir": context.pip_options.get("download_dir"),
+        }
+    return [pip_doctor.Probe(id="spy/context", run=run, timeout=60)]
+"""
+
+
+@pytest.fixture
+def spy(shared: Path) -> dict[str, str]:
+    """A plugin whose probe puts what the child received into the report."""
+    directory = shared / "spy"
+    directory.mkdir()
+    (directory / "pd_spy.py").write_text(SPY)
+    for path in (directory, directory / "pd_spy.py"):
+        path.chmod(0o755)
+    return {"PYTHONPATH": str(directory), "PIP_DOCTOR_PLUGINS": "pd_spy"}
+
+
+def test_download_into_an_unwritable_directory_is_captured(bench: Bench, spy: dict[str, str]):
+    """``pip download -d``: an OSError pip does not handle ("ERROR: Exception:")."""
+    @contextlib.contextmanager
+    def download(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        target = base / "root-owned" / "wheels"
+        target.parent.mkdir(mode=0o755)
+        yield Situation(pip(venv, "download", "-d", str(target), "tinypkg"), spy, venv)
+
+    without, with_doctor = bench.both(download)
+    assert without.status == 2
+    assert "ERROR: Exception:" in without.stderr
+    added = pip_first(without, with_doctor)
+    assert added.startswith("pip-doctor")
+    report = with_doctor.report
+    assert report is not None, with_doctor.stderr
+    seen = report["environment"]["spy/context"]
+    assert (seen["failure"], seen["command"], seen["type"]) == (
+        "unhandled", "download", "PermissionError")
+    assert seen["download_dir"].endswith("/root-owned/wheels")
+    assert seen["argv"][:2] == ["download", "-d"]
+    assert report["pip"]["original_message"].startswith("Exception:\nTraceback")
+
+
+def test_pep668_refusal_is_captured_after_pips_message(bench: Bench, spy: dict[str, str]):
+    """Debian's python3 is externally managed: pip >= 23.0 refuses (a
+    ``DiagnosticPipError``), the child receives it with its ``reference``.
+    pip-doctor runs from a venv's site-packages put on the system Python's path.
+    """
+    site = scenarios.site_packages(bench.templates["with"])
+    pip_version = subprocess.run(
+        [scenarios.SYSTEM_PYTHON, "-c", "import pip; print(pip.__version__)"],
+        env={"PYTHONPATH": str(site)}, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if tuple(int(part) for part in pip_version.split(".")[:2]) < (23, 0):
+        pytest.skip(f"pip {pip_version} predates PEP 668 (pip 23.0)")
+    code = ("import sys\n"
+            "if sys.argv[1] == 'hook':\n"
+            "    import _pip_doctor_boot; _pip_doctor_boot.install()\n"
+            "del sys.argv[1]\n"
+            "from pip._internal.cli.main import main\n"
+            "sys.exit(main())\n")
+    env = {**spy, "PYTHONPATH": f"{spy['PYTHONPATH']}:{site}"}
+    runs = [
+        bench.run([scenarios.SYSTEM_PYTHON, "-c", code, variant, "install", "tinypkg"],
+                  {**env, **({"PIP_DOCTOR_DISABLE": "1"} if variant == "plain" else {})},
+                  variant)
+        for variant in ("plain", "hook")
+    ]
+    without, with_doctor = runs
+    added = pip_first(without, with_doctor)
+    assert without.status == 1
+    assert "externally-managed-environment" in without.stderr
+    report = with_doctor.report
+    assert report is not None, with_doctor.stderr
+    seen = report["environment"]["spy/context"]
+    assert (seen["failure"], seen["reference"], seen["type"]) == (
+        "pip-error", "externally-managed-environment", "ExternallyManagedEnvironment")
+    if not report["diagnoses"]:
+        assert added == ""  # no rule for it: nothing is added to pip's message
+
+
+# ----------------------------------------------------------------- faults inside pip
+
+FAULTS = """
+import os, signal, sys, time
+import pip_doctor
+
+@pip_doctor.hookimpl
+def pip_doctor_probes():
+    def sleeps(situation):
+        time.sleep(30)  # far longer than its time limit
+        return {}
+
+    def prints(situation):
+        print("NOISE from a probe")
+        print("NOISE on stderr", file=sys.stderr)
+        return {"printed": True}
+
+    def lazy(situation):
+        import wave  # a stdlib module pip's process never imported
+        return {"module": wave.__name__}
+
+    def blocks(situation):
+        if os.environ.get("PD_BLOCK") == "stop":
+            os.kill(os.getpid(), signal.SIGSTOP)  # the whole child stops, like a hung mount
+        if os.environ.get("PD_BLOCK") == "sleep":
+            time.sleep(10**6)
+        return {}
+
+    return [
+        pip_doctor.Probe(id="faults/sleeps", run=sleeps, timeout=0.2),
+        pip_doctor.Probe(id="faults/prints", run=prints),
+        pip_doctor.Probe(id="faults/lazy", run=lazy),
+        pip_doctor.Probe(id="faults/blocks", run=blocks, timeout=10**6),
+    ]
+
+@pip_doctor.hookimpl
+def pip_doctor_rules():
+    def raises(situation):
+        raise RuntimeError("a rule that raises")
+    return [pip_doctor.Rule(id="faults/raises", check=raises)]
+
+@pip_doctor.hookimpl
+def pip_doctor_report_paths(report):
+    return [os.environ["PD_SYMLINK_REPORT"]] if "PD_SYMLINK_REPORT" in os.environ else []
+"""
+
+
+@pytest.fixture
+def faults(shared: Path) -> dict[str, str]:
+    directory = shared / "faults"
+    directory.mkdir()
+    (directory / "pd_faults.py").write_text(FAULTS)
+    for path in (directory, directory / "pd_faults.py"):
+        path.chmod(0o755)
+    return {"PYTHONPATH": str(directory), "PIP_DOCTOR_PLUGINS": "pd_faults"}
+
+
+def test_misbehaving_plugins_and_report_paths_leave_pip_first(
+    bench: Bench, faults: dict[str, str]
+):
+    """A plugin that sleeps, prints, raises and imports lazily; the report in
+    a missing directory and, through the plugin, on another account's symlink.
+    """
+    sticky = bench.shared / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    victim = Path(bench.account.home) / "victim"
+    victim.write_text("precious")
+    scenarios.chown_tree(victim, bench.account)
+    trap = sticky / "report.json"
+    trap.symlink_to(victim)  # root's symlink in a shared directory
+    missing = bench.reports / "missing" / "dir" / "report.json"
+    env = {**faults, "PD_SYMLINK_REPORT": str(trap)}
+
+    pair = bench.both(root_owned_env, extra_env=env)
+    added = pip_first(*pair)
+    assert "NOISE" not in added
+    assert "pip-doctor explain env-owned-by-other-user" in added
+    report = pair.with_doctor.report
+    assert report is not None
+    assert report["environment"]["faults/lazy"] == {"module": "wave"}
+    problems = " ".join(f"{p['source']}: {p['message']}" for p in report["problems"])
+    assert "faults/sleeps" in problems
+    assert "a rule that raises" in problems
+    assert "belongs to another account" in problems
+    assert victim.read_text() == "precious"
+
+    # PIP_DOCTOR_REPORT in a directory that does not exist yet
+    with_missing = bench.run_scenario(root_owned_env, {**faults, "PIP_DOCTOR_REPORT": str(missing)})
+    pip_first(pair.without, with_missing)
+    assert json.loads(missing.read_text())["diagnoses"][0]["id"] == "env-owned-by-other-user"
+
+
+@pytest.mark.parametrize("block", ["sleep", "stop"])
+def test_a_probe_that_blocks_forever_never_holds_pip(bench: Bench, faults: dict[str, str],
+                                                     block: str):
+    """``sleep``: the probe sleeps forever (the engine leaves it behind);
+    ``stop``: it stops the whole diagnosis process, as a system call on a hung
+    mount would hold it (pip kills it at the deadline). pip exits either way;
+    under -v, one line says why there is no diagnosis.
+    """
+    env = {**faults, "PD_BLOCK": block, "PIP_DOCTOR_TIMEOUT": "2"}
+    without, with_doctor = bench.both(root_owned_env, extra_env=env, extra_args=["-v"])
+    added = pip_first(without, with_doctor)
+    if block == "stop":
+        assert added == (
+            "pip-doctor: note: no diagnosis: it took longer than 2s "
+            "(set PIP_DOCTOR_TIMEOUT to allow more)\n"
+        )
+        assert with_doctor.report is None

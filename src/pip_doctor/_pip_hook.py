@@ -1,120 +1,91 @@
-"""The hook inside pip: the install and uninstall commands, with the diagnosis.
+"""The shim inside pip: it watches a pip command and, when it fails, asks a child.
 
-``_pip_doctor_boot``'s finder asks :func:`hooked_spec` for pip's install and
-uninstall command modules; once such a module has run, it goes to
-:func:`patch_install_module` or :func:`patch_uninstall_module`. They wrap the
-existing ``run`` of the command class (pip decorates it; it is wrapped, never
-redefined). While a wrapped command runs:
+This is the only module of pip-doctor (with ``pip_doctor._error_data``) that
+ever runs inside pip's process. It uses the standard library only, and all of
+it is imported when pip imports ``pip._internal.cli.base_command``, long
+before pip 26.3 blocks imports.
 
-- everything the error path needs is imported (:func:`prepare`) when the
-  command starts on a pip that watches imports (26.1+; 26.3 blocks every
-  import once installation starts), else only when there is an error;
-- pip's ``create_os_error_message`` is replaced by pip-doctor's formatter:
-  pip's own text, byte for byte, then the diagnosis; pip still logs it and
-  still returns ERROR (1);
-- an ``OSError`` that pip does not handle itself (``--target``'s final move,
-  uninstalling files of another account) gets the diagnosis too, in the shape
-  of pip's crash report, with pip's exit status UNKNOWN_ERROR (2)::
+How it hooks in: ``_pip_doctor_boot``'s finder hands pip's ``base_command``
+module to :func:`hooked_spec`; once the module has run,
+:func:`patch_base_command` replaces ``Command.main_context`` (the context
+every command's ``main`` runs in) with a function that pushes a
+:class:`Watch` onto the command's exit stack and returns pip's own context
+unchanged. pip-doctor is therefore never a frame between pip's frames: pip's
+tracebacks (``-v``, ``--debug``, "ERROR: Exception:") are exactly pip's.
 
-      ERROR: Exception:
-      PermissionError: [Errno 13] Permission denied: '/srv/t/pkg'
-      note: pip's traceback is shown with -v.
+While the command runs, the :class:`Watch` is a logging handler on the ``pip``
+logger: it keeps pip's WARNING-and-above lines (the last
+:data:`LOG_LINES`) and notes the record that reports the command's failure,
+with the exception being handled (see :func:`failure_of`). That is all it
+does on success.
 
-      pip-doctor: 1 likely cause; ...
-
-  With ``-v`` the two lines after ``Exception:`` are pip's traceback instead
-  (from the command's ``run`` down; the two frames of pip's dispatcher above
-  it are not part of it). The ``pip.original_message`` of the JSON report is
-  ``Exception:`` and that traceback.
-
-On a pip whose internals differ from what pip-doctor knows, nothing is
-patched and pip runs as without pip-doctor (a note on stderr under ``-v``).
+When the command's context closes -- pip has printed everything, cleaned up
+and decided its exit status -- a failure is turned into plain data
+(:func:`capture`) and handed to a child, ``sys.executable`` running
+``pip_doctor._child`` (same environment, account and working directory), on
+stdin. The child diagnoses it, writes the JSON report files and answers with
+the text on stdout. pip waits at most ``PIP_DOCTOR_TIMEOUT`` seconds (0.5 by
+default) from the moment the command ended, then kills the child (its whole
+process group on POSIX); the text, if any, is written to stderr after pip's
+own lines. pip's exit status is never changed. No thread is started in pip's
+process: the exchange with the child is a ``select`` loop.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib
+import json
 import logging
 import os
-import pkgutil
+import subprocess
 import sys
-import traceback
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack, suppress
 from importlib.machinery import ModuleSpec
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Optional
+from types import ModuleType, TracebackType
+from typing import Any, Literal, Optional
 
-import pip_doctor
-from pip_doctor import _pip_compat
+from pip_doctor._error_data import exception_data
 
-if TYPE_CHECKING:
-    import attrs
+if os.name == "posix":  # subprocess imports these itself on POSIX: no extra cost
+    import selectors
+    import signal
 
-    from pip_doctor import _api, _manager, _model, _timebox
-    from pip_doctor._model import InstallContext, Report
-
-#: pip's exit status for an error it did not handle (the same 20.0-26.3).
-UNKNOWN_ERROR = 2
-
-#: Set on everything pip-doctor puts into pip, so it is never wrapped twice.
+#: Set on everything pip-doctor puts into pip, so it is never patched twice.
 MARK = "__pip_doctor__"
 
-#: Modules of pip-doctor that the error path never needs: the command line
-#: (which must not run), ``explain`` and ``check``, the opt-in plugin (loaded by
-#: the manager when it is asked for) and the rules-file parser (imported by the
-#: declarative plugin when plugins load, if there is a rules file).
-NOT_PRELOADED = frozenset({
-    "pip_doctor.__main__",
-    "pip_doctor._cli",
-    "pip_doctor._explain",
-    "pip_doctor._preflight",
-    "pip_doctor._rules_file",
-    "pip_doctor.redact_identity",
-})
+#: The commands whose failures are diagnosed.
+COMMANDS = frozenset({"install", "uninstall", "download", "wheel"})
 
-#: Time limits (seconds) for a plugin's pip_doctor_report_paths and one file write.
-REPORT_PATHS_TIMEOUT = 0.5
-REPORT_WRITE_TIMEOUT = 2.0
+#: The limit (seconds) on the whole diagnosis, child start included.
+DEFAULT_TIMEOUT = 0.5
+TIMEOUT_VARIABLE = "PIP_DOCTOR_TIMEOUT"
 
-#: Present in pip's install module from pip 26.1, which watches imports once
-#: installation starts (26.1-26.2 warn, 26.3 blocks).
-WATCHED_IMPORTS_MARKER = "_prevent_further_imports"
+#: How many of pip's WARNING-and-above lines are kept, and how long each may be.
+LOG_LINES = 50
+LOG_LINE_CHARS = 2000
 
-#: The environment variable naming a file for the JSON report.
-REPORT_VARIABLE = "PIP_DOCTOR_REPORT"
+#: The module the child runs, and the protocol version of what it is fed.
+CHILD_MODULE = "pip_doctor._child"
+PROTOCOL = 1
 
-#: pip's logger for "ERROR: Exception:" (the same record shape, the same handler).
-_crash_logger = logging.getLogger("pip._internal.cli.base_command")
+#: The logger of pip's ``base_command``: it reports every error pip handles
+#: for a whole command (``_run_wrapper``) and the cache-directory warning.
+BASE_COMMAND_LOGGER = "pip._internal.cli.base_command"
+#: The logger every pip logger propagates through (pip's own handlers sit on root).
+PIP_LOGGER = "pip"
 
-RunFunction = Callable[[Any, Any, list[str]], int]
-MessageFunction = Callable[[OSError, bool, bool], str]
+#: pip's warnings that are diagnosed although the command went on: a part of
+#: the warning's format string -> the ``reference`` the captured data carries.
+WARNINGS = {
+    "is not owned or is not writable by the current user": "cache-dir-disabled",
+}
 
+#: The exception class names pip's "No matching distribution found" ends in.
+NO_MATCH_CLASSES = frozenset({"DistributionNotFound"})
 
-# ------------------------------------------------------------------ lazy modules
-
-
-class _Lazy:
-    """A module imported on first use: pip's install command patched, run and
-    finished without an error never loads the engine, attrs or pluggy. On a
-    pip that blocks imports, :func:`prepare` has imported them all before.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        module = sys.modules.get(self.name) or importlib.import_module(self.name)
-        return getattr(module, attribute)
-
-
-if not TYPE_CHECKING:
-    attrs = _Lazy("attrs")
-    _api = _Lazy("pip_doctor._api")
-    _manager = _Lazy("pip_doctor._manager")
-    _model = _Lazy("pip_doctor._model")
-    _timebox = _Lazy("pip_doctor._timebox")
+#: The answer a child may give is cut at this size (bytes).
+MAX_ANSWER = 1_000_000
 
 
 # ------------------------------------------------------------------ finding
@@ -162,335 +133,482 @@ class HookedLoader:
 
     def exec_module(self, module: ModuleType) -> None:
         self.loader.exec_module(module)
-        with contextlib.suppress(Exception):
+        with suppress(Exception):
             self.patch(module)
 
 
 # ------------------------------------------------------------------ patching
 
 
-def patch_install_module(module: ModuleType) -> None:
-    """Wrap ``InstallCommand.run`` of pip's ``commands.install`` module."""
-    name = _message_function_name(module)
-    if name is None:
+def patch_base_command(module: ModuleType) -> None:
+    """Make every pip command's ``main_context`` push a :class:`Watch`."""
+    command_class = getattr(module, "Command", None)
+    original = getattr(command_class, "main_context", None)
+    if getattr(original, MARK, False):
+        return
+    if not isinstance(command_class, type) or not callable(original):
         _note_if_verbose_argv(
-            "pip's install module has no create_os_error_message with the known "
-            "arguments; pip-doctor stays out of this pip"
+            "pip's Command has no main_context; pip-doctor stays out of this pip"
         )
         return
-    _patch_command(module, "InstallCommand", "install", name)
 
+    def main_context(self: Any) -> Any:
+        context = original(self)  # pip's own context manager, not entered yet
+        try:
+            stack = getattr(self, "_main_context", None)
+            if getattr(self, "name", None) in COMMANDS and isinstance(stack, ExitStack):
+                stack.push(Watch(self))  # type: ignore[type-var]  # runs after pip's cleanup
+        except Exception:
+            pass
+        return context
 
-def patch_uninstall_module(module: ModuleType) -> None:
-    """Wrap ``UninstallCommand.run`` of pip's ``commands.uninstall`` module."""
-    _patch_command(module, "UninstallCommand", "uninstall", None)
+    setattr(main_context, MARK, True)
+    main_context.__doc__ = original.__doc__
+    command_class.main_context = main_context  # type: ignore[attr-defined]
 
 
 #: What to do with each hooked pip module once it has run.
 PATCHERS: dict[str, Callable[[ModuleType], None]] = {
-    "pip._internal.commands.install": patch_install_module,
-    "pip._internal.commands.uninstall": patch_uninstall_module,
+    BASE_COMMAND_LOGGER: patch_base_command,
 }
 
 
-def _patch_command(
-    module: ModuleType, class_name: str, command: str, message_name: Optional[str]
-) -> None:
-    command_class = getattr(module, class_name, None)
-    run = getattr(command_class, "run", None)
-    if getattr(run, MARK, False):
-        return
-    if not isinstance(command_class, type) or not callable(run) or _argument_count(run) != 3:
-        _note_if_verbose_argv(
-            f"pip's {class_name}.run is not what pip-doctor knows; "
-            "pip-doctor stays out of this pip"
-        )
-        return
-    command_class.run = _wrap_run(run, command, module, message_name)  # type: ignore[attr-defined]
+# ------------------------------------------------------------------ watching
 
 
-def _message_function_name(module: ModuleType) -> Optional[str]:
-    for name in _pip_compat.MESSAGE_FUNCTION_NAMES:
-        if _argument_count(getattr(module, name, None)) == 3:
-            return name
+class Failure:
+    """The record that reported a command's failure, and the exception behind it."""
+
+    def __init__(self, kind: str, error: BaseException, record: logging.LogRecord) -> None:
+        self.kind = kind
+        self.error = error
+        self.record = record
+
+
+class Watch(logging.Handler):
+    """One pip command: its warnings and errors while it runs, its failure at the end.
+
+    Pushed onto the command's exit stack before ``main`` runs, so its
+    :meth:`__exit__` runs when that stack closes, after everything pip pushed
+    (temporary directories) has been cleaned up, and before ``main`` returns
+    the exit status. It never raises and never swallows an exception.
+    """
+
+    def __init__(self, command: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.command = command
+        self.log: list[str] = []
+        self.failure: Optional[Failure] = None
+        self.warning: Optional[tuple[str, logging.LogRecord, str]] = None
+        logging.getLogger(PIP_LOGGER).addHandler(self)
+
+    # logging.Handler
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = _record_text(record)
+            self.log.append(text[:LOG_LINE_CHARS])
+            del self.log[:-LOG_LINES]
+            if record.levelno >= logging.ERROR:
+                failure = failure_of(record)
+                if failure is not None:
+                    self.failure = failure
+            elif self.warning is None:
+                reference = warning_reference(record)
+                if reference is not None:
+                    self.warning = (reference, record, text)
+        except Exception:
+            pass
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass  # never a word from logging about pip-doctor
+
+    # the command's exit stack
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]:
+        try:
+            logging.getLogger(PIP_LOGGER).removeHandler(self)
+            if exc_type is None:  # else pip lets it through (--debug, Ctrl-C): so do we
+                self.finish()
+        except BaseException:
+            pass
+        return False
+
+    def finish(self) -> None:
+        """Diagnose the failure (if any) in a child and print the text after pip's."""
+        data = capture(self)
+        if data is None:
+            return
+        verbosity = _verbosity(self.command)
+        text, why = run_child(data, timeout())
+        if text:
+            _write_stderr(text)
+        if why and verbosity >= 1:
+            note(why)
+
+
+def _record_text(record: logging.LogRecord) -> str:
+    try:
+        return str(record.getMessage())
+    except Exception:
+        return str(record.msg)
+
+
+def failure_of(record: logging.LogRecord) -> Optional[Failure]:
+    """The failure an ERROR-or-above record reports, or None.
+
+    - pip's install command logging its ``OSError`` ("Could not install
+      packages due to an OSError"): ``os-error``;
+    - ``base_command`` reporting an ``OSError`` it did not expect
+      ("ERROR: Exception:" and a traceback): ``unhandled``;
+    - ``base_command`` reporting "No matching distribution found":
+      ``no-matching-distribution``;
+    - ``base_command`` reporting any other of pip's errors (``PipError``,
+      ``DiagnosticPipError``): ``pip-error``.
+
+    The exception is the record's ``exc_info`` or the one being handled.
+    Anything else (another bug of pip's, Ctrl-C) is not diagnosed.
+    """
+    error = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+    if not isinstance(error, Exception):
+        return None
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if record.name == BASE_COMMAND_LOGGER:
+        if record.exc_info and isinstance(error, OSError):
+            return Failure("unhandled", error, record)
+        if names & NO_MATCH_CLASSES:
+            return Failure("no-matching-distribution", error, record)
+        if "PipError" in names:
+            return Failure("pip-error", error, record)
+        return None
+    if isinstance(error, OSError) and record.name.startswith("pip._internal.commands."):
+        return Failure("os-error", error, record)
     return None
 
 
-def _argument_count(function: object) -> Optional[int]:
-    code = getattr(function, "__code__", None)
-    count = getattr(code, "co_argcount", None)
-    return count if isinstance(count, int) else None
+def warning_reference(record: logging.LogRecord) -> Optional[str]:
+    """The reference of a warning of pip's that is diagnosed (:data:`WARNINGS`), or None."""
+    if record.levelno != logging.WARNING or record.name != BASE_COMMAND_LOGGER:
+        return None
+    pattern = str(record.msg)
+    for part, reference in WARNINGS.items():
+        if part in pattern:
+            return reference
+    return None
 
 
-def _wrap_run(
-    run: RunFunction, command: str, module: ModuleType, message_name: Optional[str]
-) -> RunFunction:
-    @functools.wraps(run)
-    def run_with_diagnosis(self: Any, options: Any, args: list[str]) -> int:
-        session = Session.start(self, options, args, command, module, message_name)
-        if session is None:
-            return run(self, options, args)
-        try:
-            return run(self, options, args)
-        except OSError as error:
-            if getattr(options, "debug_mode", False):
-                raise  # pip --debug lets every exception through: so do we
-            status = session.crashed(error)
-            if status is None:
-                raise
-            return status
-        finally:
-            session.finish()
-
-    setattr(run_with_diagnosis, MARK, True)
-    return run_with_diagnosis
+# ------------------------------------------------------------------ capture
 
 
-# ------------------------------------------------------------------ the run
+def capture(watch: Watch) -> Optional[dict[str, Any]]:
+    """What the child is fed: ``{"error": ..., "context": ...}``, plain JSON data.
 
-
-def prepare() -> None:
-    """Import everything the error path needs, before pip blocks imports.
-
-    That is every module of pip-doctor but those in :data:`NOT_PRELOADED`
-    (probes, rules, renderers, ...) and every plugin the manager loads, with
-    what their hooks import while they load. On pip 26.3 their names also go
-    into ``pip._EAGER_IMPORTS``, the set pip imports before it blocks imports.
+    None when the command did not fail and warned of nothing diagnosed.
     """
-    for info in pkgutil.walk_packages(pip_doctor.__path__, "pip_doctor."):
-        if info.name not in NOT_PRELOADED:
-            importlib.import_module(info.name)
-    for name in pip_doctor.__all__:  # the package's names are imported on first use
-        getattr(pip_doctor, name)
-    manager = _manager.get_manager()
-    names = {name for name in sys.modules if name.partition(".")[0] == "pip_doctor"}
-    names.update(module.__name__ for module in manager.plugin_modules())
-    eager = getattr(sys.modules.get("pip"), "_EAGER_IMPORTS", None)
-    if isinstance(eager, set):
-        eager.update(names)
+    failure = watch.failure
+    if failure is not None:
+        error = exception_data(failure.error)
+        kind = failure.kind
+        message = _record_text(failure.record)
+        if kind == "unhandled" and failure.record.exc_info:
+            message += "\n" + _traceback_text(failure.record.exc_info)
+    elif watch.warning is not None:
+        reference, record, message = watch.warning
+        error = warning_data(reference, record, message)
+        kind = "warning"
+    else:
+        return None
+    command = watch.command
+    parser = getattr(command, "parser", None)
+    options = getattr(parser, "values", None)
+    positional = [*getattr(parser, "largs", ()), *getattr(parser, "rargs", ())]
+    verbosity = _verbosity(command)
+    pip = sys.modules.get("pip")
+    return {
+        "protocol": PROTOCOL,
+        "error": error,
+        "context": {
+            "command": str(getattr(command, "name", "")),
+            "argv": _argv(str(getattr(command, "name", ""))),
+            "args": [str(arg) for arg in positional],
+            "pip_options": json_options(options),
+            "pip_version": getattr(pip, "__version__", None),
+            "original_message": message,
+            "verbose": verbosity >= 1,
+            "verbosity": verbosity,
+            "log": list(watch.log),
+            "failure": kind,
+            "interpreter": sys.executable,
+        },
+        "output": _output_data(options),
+    }
 
 
-class Session:
-    """One run of a wrapped pip command: its options, and what was patched."""
-
-    def __init__(
-        self,
-        options: Any,
-        args: list[str],
-        command: str,
-        verbosity: int,
-        module: ModuleType,
-        message_name: Optional[str],
-    ) -> None:
-        self.options = options
-        self.args = list(args)
-        self.command = command
-        self.verbosity = verbosity
-        self.module = module
-        self.message_name = message_name
-        self.pip_version = _pip_compat.pip_version()
-        self.original: Optional[MessageFunction] = None
-        self.prepared: Optional[bool] = None
-
-    @classmethod
-    def start(
-        cls,
-        pip_command: Any,
-        options: Any,
-        args: list[str],
-        command: str,
-        module: ModuleType,
-        message_name: Optional[str],
-    ) -> Optional[Session]:
-        """Prepare and patch; None (pip runs untouched) when anything fails."""
-        verbosity = getattr(pip_command, "verbosity", 0)
-        verbosity = verbosity if isinstance(verbosity, int) else 0
-        try:
-            session = cls(options, args, command, verbosity, module, message_name)
-            if session.imports_watched and not session.ready():
-                return None
-            session.replace_message_function()
-        except Exception as error:
-            note(verbosity, f"not active for this command: {_describe(error)}")
-            return None
-        return session
-
-    @property
-    def imports_watched(self) -> bool:
-        """pip 26.1+ warns about (26.3: blocks) imports once installation starts."""
-        return hasattr(self.module, WATCHED_IMPORTS_MARKER)
-
-    def ready(self) -> bool:
-        """Run :func:`prepare` once: when the command starts if pip watches
-        imports, else only when there is an error to diagnose (a successful
-        install on an older pip pays nothing for it). False when it failed.
-        """
-        if self.prepared is None:
-            try:
-                prepare()
-                self.prepared = True
-            except Exception as error:
-                note(self.verbosity, f"not active for this command: {_describe(error)}")
-                self.prepared = False
-        return self.prepared
-
-    def context(self, using_user_site: Optional[bool] = None) -> InstallContext:
-        """What the command was asked to do, read from pip's (live) options."""
-        options = self.options
-        if using_user_site is None:
-            using_user_site = getattr(options, "use_user_site", False)
-        return _model.InstallContext(
-            command=self.command,
-            options=_model.InstallOptions(
-                user=bool(using_user_site),
-                target=getattr(options, "target_dir", None),
-                prefix=getattr(options, "prefix_path", None),
-                root=getattr(options, "root_path", None),
-                isolated=bool(getattr(options, "isolated_mode", False)),
-            ),
-            requirements=self.requested(),
-            pip_version=self.pip_version,
-            verbose=self.verbosity >= 1,
-        )
-
-    def requested(self) -> list[str]:
-        """What the command was asked for: the arguments, then ``-r`` files and
-        ``-e`` projects (pip keeps those in its options, not in the arguments).
-        """
-        requested = list(self.args)
-        for flag, name in (("-r", "requirements"), ("-e", "editables")):
-            values = getattr(self.options, name, None)
-            if isinstance(values, (list, tuple)):
-                for value in values:
-                    requested += [flag, str(value)]
-        return requested
-
-    def replace_message_function(self) -> None:
-        if self.message_name is None:
-            return
-        original = getattr(self.module, self.message_name)
-        _pip_compat.remember_original(self.message_name, original)
-        self.original = original
-
-        def format_os_error(error: OSError, show_traceback: bool, using_user_site: bool) -> str:
-            if not self.ready():
-                return original(error, show_traceback, using_user_site)  # type: ignore[no-any-return]
-            _api.set_current_context(self.context(using_user_site))
-            text = pip_doctor.format_os_error(error, show_traceback, using_user_site)
-            report = _api.last_report()
-            if report is not None:
-                write_reports(report, self.verbosity)
-            return text
-
-        setattr(format_os_error, MARK, True)
-        setattr(self.module, self.message_name, format_os_error)
-
-    def crashed(self, error: OSError) -> Optional[int]:
-        """Report an OSError pip would crash on; pip's status, or None to let pip crash."""
-        if not self.ready():
-            return None
-        try:
-            pip_text = "Exception:\n" + _traceback_text(error)
-            context = attrs.evolve(self.context(), original_message=pip_text)
-            report = _api.diagnose(error, context=context)
-            if self.verbosity >= 1 or report.best is None:
-                head = pip_text  # nothing to say instead of pip's traceback: keep it
-            else:
-                head = "Exception:\n" + "".join(
-                    traceback.format_exception_only(type(error), error)
-                ).rstrip("\n") + "\nnote: pip's traceback is shown with -v."
-            message = head + "\n\n" + report.to_text()
-        except Exception:
-            return None
-        _crash_logger.critical(message)
-        write_reports(report, self.verbosity)
-        return UNKNOWN_ERROR
-
-    def finish(self) -> None:
-        """Put pip's own message function back and forget the context."""
-        if self.original is not None and self.message_name is not None:
-            setattr(self.module, self.message_name, self.original)
-        if "pip_doctor._api" in sys.modules:  # else nothing set a context
-            _api.set_current_context(None)
+def warning_data(reference: str, record: logging.LogRecord, message: str) -> dict[str, Any]:
+    """A warning in the shape of ``exception_data``: type ``PipWarning``, the
+    warning's text, its ``reference`` (:data:`WARNINGS`) and the path it names.
+    """
+    path = record.args[0] if isinstance(record.args, tuple) and record.args else None
+    return {
+        "type": "PipWarning",
+        "module": record.name,
+        "mro": [],
+        "errno": None,
+        "strerror": None,
+        "filename": path if isinstance(path, str) else None,
+        "filename2": None,
+        "winerror": None,
+        "message": message,
+        "reference": reference,
+        "cause": None,
+    }
 
 
-def _describe(error: BaseException) -> str:
-    """``_timebox.describe``, or what it would say if pip-doctor cannot be imported."""
+def json_options(options: object) -> dict[str, Any]:
+    """Every option whose value JSON can carry, by pip's ``dest`` name."""
     try:
-        return _timebox.describe(error)
+        values = vars(options)
+    except TypeError:
+        return {}
+    return {str(key): value for key, value in values.items() if _is_json(value)}
+
+
+def _is_json(value: object, depth: int = 0) -> bool:
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if depth > 8:
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and _is_json(item, depth + 1) for key, item in value.items()
+        )
+    return False
+
+
+def _argv(command: str) -> list[str]:
+    """pip's command line after the program name: ``sys.argv[1:]`` when it
+    names this command (pip run as a program), else just the command.
+    """
+    arguments = [str(arg) for arg in sys.argv[1:]]
+    return arguments if command in arguments else [command]
+
+
+def _verbosity(command: Any) -> int:
+    verbosity = getattr(command, "verbosity", 0)
+    return verbosity if isinstance(verbosity, int) else 0
+
+
+def _output_data(options: object) -> dict[str, Any]:
+    """How the text should look on pip's stderr (the child writes into a pipe)."""
+    stream = sys.stderr
+    try:
+        terminal = bool(stream is not None and stream.isatty())
     except Exception:
-        return f"{type(error).__name__}: {error}"
+        terminal = False
+    return {
+        "terminal": terminal,
+        "encoding": str(getattr(stream, "encoding", None) or ""),
+        "no_color": bool(getattr(options, "no_color", False)),
+    }
 
 
-def _traceback_text(error: BaseException) -> str:
-    """The traceback as pip's logging shows it, without pip-doctor's own frame."""
-    tb = error.__traceback__
-    if tb is not None and tb.tb_frame.f_code.co_name == "run_with_diagnosis" and (
-        tb.tb_frame.f_globals.get("__name__") == __name__
-    ):
-        tb = tb.tb_next
-    lines = traceback.format_exception(type(error), error, tb)
-    return "".join(lines).rstrip("\n")
+def _traceback_text(exc_info: Any) -> str:
+    """The traceback as pip's logging printed it (pip formats it the same way)."""
+    return logging.Formatter().formatException(exc_info)
 
 
-# ------------------------------------------------------------------ reports
+# ------------------------------------------------------------------ the child
 
 
-def write_reports(report: Report, verbosity: int) -> None:
-    """Write the JSON to ``PIP_DOCTOR_REPORT`` and every plugin-named path; never raises."""
+def timeout() -> float:
+    """``PIP_DOCTOR_TIMEOUT`` in seconds, or the default (0.5)."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
     try:
-        text = report.to_json()
-        targets = list(_report_paths(report, verbosity))
-    except Exception as error:
-        note(verbosity, f"no JSON report written: {_timebox.describe(error)}")
-        return
-    for source, path in targets:
-        outcome = _timebox.call(functools.partial(_write_text, path, text), REPORT_WRITE_TIMEOUT)
-        if not outcome.ok:
-            note(verbosity, f"could not write the report to {path!r} ({source}): {outcome.error}")
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if 0 <= value < 3600 else DEFAULT_TIMEOUT
 
 
-def _report_paths(report: Report, verbosity: int) -> Iterable[tuple[str, str]]:
-    path = os.environ.get(REPORT_VARIABLE, "")
-    if path:
-        yield REPORT_VARIABLE, path
-    for source, function in _manager.get_manager().each_impl("pip_doctor_report_paths"):
-        outcome = _timebox.call(
-            functools.partial(_listed_paths, function, report), REPORT_PATHS_TIMEOUT
+def child_command() -> list[str]:
+    """The child's command line: this interpreter, without the working
+    directory on ``sys.path`` (a stray ``attrs.py`` there must not be imported).
+    """
+    code = (
+        "import sys\n"
+        "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+        f"from {CHILD_MODULE} import main\n"
+        "main()\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+def run_child(data: Mapping[str, Any], seconds: float) -> tuple[str, str]:
+    """Run the child on ``data`` for at most ``seconds``: (its text, why not).
+
+    The text is empty when the child found nothing to say, failed or ran out
+    of time; the second item then says why (shown under ``-v``).
+    """
+    if not sys.executable:
+        return "", "no diagnosis: the interpreter's path is unknown"
+    deadline = time.monotonic() + seconds
+    payload = json.dumps({**data, "deadline": deadline, "timeout": seconds}).encode()
+    try:
+        child = subprocess.Popen(
+            child_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+            start_new_session=os.name == "posix",
         )
-        if not outcome.ok:
-            note(verbosity, f"{source}: pip_doctor_report_paths failed: {outcome.error}")
-            continue
-        for item in outcome.value or ():
-            yield source, item
-
-
-def _listed_paths(function: Any, report: Report) -> list[str]:
-    return [os.fspath(item) for item in function(report=report) or ()]
-
-
-def _write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
-# ------------------------------------------------------------------ notes
-
-
-def note(verbosity: int, message: str) -> None:
-    """One line on stderr, only under ``-v``; never raises."""
-    if verbosity < 1:
-        return
+    except Exception as error:
+        return "", f"no diagnosis: could not start {sys.executable}: {_describe(error)}"
     try:
-        sys.stderr.write(f"pip-doctor: note: {message}\n")
+        if os.name == "posix":
+            answer, errors, complete = _exchange(child, payload, deadline)
+        else:
+            answer, errors, complete = _exchange_windows(child, payload, deadline)
+    finally:
+        _end(child)
+    if not complete:
+        return "", (
+            f"no diagnosis: it took longer than {seconds:g}s "
+            f"(set {TIMEOUT_VARIABLE} to allow more)"
+        )
+    text = answer.decode("utf-8", "replace")
+    if child.returncode not in (0, None) or (not text and errors.strip()):
+        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return text, f"no diagnosis: the diagnosis failed (status {child.returncode}): {last[0]}"
+    return text, ""
+
+
+def _exchange(
+    child: subprocess.Popen[bytes], payload: bytes, deadline: float
+) -> tuple[bytes, bytes, bool]:
+    """Feed ``payload`` and read both pipes until stdout closes or the deadline;
+    one thread, one ``select`` loop. True as third item when stdout closed.
+    """
+    answer, errors = bytearray(), bytearray()
+    sent = 0
+    stdin, stdout, stderr = child.stdin, child.stdout, child.stderr
+    assert stdin is not None
+    assert stdout is not None
+    assert stderr is not None
+    with selectors.DefaultSelector() as selector:
+        if payload:
+            selector.register(stdin, selectors.EVENT_WRITE)
+        else:
+            stdin.close()
+        selector.register(stdout, selectors.EVENT_READ)
+        selector.register(stderr, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return bytes(answer), bytes(errors), False
+            for key, _events in selector.select(left):
+                if key.fileobj is stdin:
+                    try:
+                        sent += os.write(stdin.fileno(), payload[sent:sent + 512])
+                    except OSError:  # the child stopped reading (it failed)
+                        sent = len(payload)
+                    if sent >= len(payload):
+                        selector.unregister(stdin)
+                        stdin.close()
+                    continue
+                chunk = os.read(key.fd, 65536)
+                target = answer if key.fileobj is stdout else errors
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    if key.fileobj is stdout:
+                        return bytes(answer), bytes(errors), True
+                    continue
+                if len(target) < MAX_ANSWER:
+                    target += chunk
+
+
+def _exchange_windows(
+    child: subprocess.Popen[bytes], payload: bytes, deadline: float
+) -> tuple[bytes, bytes, bool]:
+    """Windows has no ``select`` on pipes: ``communicate`` reads with helper
+    threads that end when the child is killed (:func:`_end`).
+    """
+    try:
+        answer, errors = child.communicate(payload, max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return b"", b"", False
+    return answer or b"", errors or b"", True
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """Close the pipes; a child (or what it started) still running is killed,
+    never waited for beyond a moment: a probe stuck in a system call cannot
+    hold pip.
+    """
+    for stream in (child.stdin, child.stdout, child.stderr):
+        try:
+            if stream is not None:
+                stream.close()
+        except Exception:
+            pass
+    try:
+        if child.poll() is None:
+            child.wait(0.02)
+    except Exception:
+        pass
+    try:
+        if os.name == "posix":
+            os.killpg(child.pid, signal.SIGKILL)  # the child leads its own group
+        elif child.poll() is None:
+            child.kill()
+    except Exception:
+        pass
+    with suppress(Exception):
+        child.wait(0.02)
+
+
+# ------------------------------------------------------------------ output
+
+
+def _write_stderr(text: str) -> None:
+    """``text`` on stderr after everything pip wrote; never raises."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except Exception:
+        pass
+    try:
+        sys.stderr.write(text if text.endswith("\n") else text + "\n")
         sys.stderr.flush()
     except Exception:
         pass
 
 
+def note(message: str) -> None:
+    """One line on stderr: ``pip-doctor: note: ...``; never raises."""
+    _write_stderr(f"pip-doctor: note: {message}\n")
+
+
+def _describe(error: BaseException) -> str:
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
 def _note_if_verbose_argv(message: str) -> None:
     """A note when pip's command line asks for ``-v`` (pip's options are not parsed yet)."""
-    note(1 if any(_is_verbose_flag(arg) for arg in sys.argv[1:]) else 0, message)
+    if any(_is_verbose_flag(arg) for arg in sys.argv[1:]):
+        note(message)
 
 
 def _is_verbose_flag(arg: str) -> bool:
@@ -509,26 +627,25 @@ def run_pip_install(argv: list[str]) -> int:
     """Run ``pip install ARGV`` in this interpreter with the diagnosis on; pip's status.
 
     Works whether or not the start-up hook is active (``PIP_DOCTOR_DISABLE``,
-    an editable install without the ``.pth``). Like pip's own script it uses
-    pip's ``cli`` entry (pip 26.3+), so on 26.3 imports stay blocked once
+    an editable install without the ``.pth``). Like pip's own script it
+    uses pip's ``cli`` entry (pip 26.3+), so on 26.3 imports stay blocked once
     installation has started: the caller should only return the status.
     """
     # pip is imported here, when the caller asks to run it, not at start-up.
+    from pip._internal.cli import base_command
     from pip._internal.cli import main as pip_main
-    from pip._internal.commands import install, uninstall
 
-    patch_install_module(install)
-    patch_uninstall_module(uninstall)
+    patch_base_command(base_command)
     entry = getattr(pip_main, "cli", None) or pip_main.main
     status = entry(["install", *argv])
     return int(status or 0)
 
 
 __all__ = [
+    "capture",
+    "failure_of",
     "hooked_spec",
-    "patch_install_module",
-    "patch_uninstall_module",
-    "prepare",
+    "patch_base_command",
+    "run_child",
     "run_pip_install",
-    "write_reports",
 ]

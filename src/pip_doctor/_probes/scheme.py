@@ -1,11 +1,11 @@
 """The ``scheme`` probe: where this install would put files.
 
-pip's own ``get_scheme`` answers when pip is loaded (always so when pip runs:
-its install command imports it), with the options of the failing install.
-pip is never imported here, because on pip 26.3 a late import fails, and
-because importing pip's ``locations`` costs about 0.1 s that a standalone
-``diagnose`` need not pay: without it, ``sysconfig`` gives the same answer on
-every Python where pip uses sysconfig (3.10+).
+pip's own ``get_scheme`` answers when pip's ``locations`` is loaded (the
+diagnosis of a pip command loads it before the probes run), with the options
+of the failing install. This probe never imports pip itself: importing pip's
+``locations`` costs about 0.1 s that a standalone ``diagnose`` need not pay,
+and without it ``sysconfig`` gives the same answer on every Python where pip
+uses sysconfig (3.10+), Debian's patched one aside.
 """
 
 from __future__ import annotations
