@@ -36,6 +36,20 @@ WHEELHOUSE = Path(os.environ.get("PIP_DOCTOR_WHEELHOUSE", ROOT / ".wheelhouse"))
 TEST_PIP = os.environ.get("PIP_DOCTOR_TEST_PIP", "")
 
 
+#: A budget no loaded machine exhausts (``pip_doctor._engine.Budget`` fields):
+#: tests that check what the built-in probes and rules find, not how fast, use
+#: it, so a slow moment cannot turn a probe into a "timed out" problem. A
+#: plugin's probe or rule keeps its own limit.
+PATIENT = {"total": 60, "probes": 60, "builtin_scale": 100}
+
+
+def diagnose_patiently(error: BaseException, context: Any = None) -> Any:
+    """``pip_doctor.diagnose`` with the :data:`PATIENT` budget."""
+    from pip_doctor import _api, _engine
+
+    return _api.run_diagnosis(error, context, _engine.Budget(**PATIENT))
+
+
 @attrs.frozen
 class Account:
     name: str

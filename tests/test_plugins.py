@@ -7,13 +7,12 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 import pip_doctor
-from pip_doctor import _engine, _manager
+from pip_doctor import _manager
 from pip_doctor._pip_compat import original_message_function
 from pip_doctor._version import __version__
 
@@ -305,10 +304,7 @@ def test_a_broken_plugin_is_skipped_and_the_rest_of_the_report_stands(site, monk
     header = "import time\nfrom pip_doctor import Probe, Rule, hookimpl\n"
     _module(site, "pd_fault", header + textwrap.dedent(FAULTS[fault]))
     manager = _load(monkeypatch, PIP_DOCTOR_PLUGINS="pd_fault,pd_good_witness")
-    start = time.monotonic()
     report = pip_doctor.diagnose(ENOSPC)
-    elapsed = time.monotonic() - start
-    assert elapsed < _engine.DIAGNOSIS_BUDGET + 0.5
     assert report.best is not None
     assert report.best.id == BUILTIN_ID
     assert report.get("good/seen") is not None or fault == "adjust-drops-everything"

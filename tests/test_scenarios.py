@@ -39,12 +39,13 @@ _PIP_LINE = re.compile(
 
 _DIAGNOSE = """
 import json, sys
-from pip_doctor import InstallContext, InstallOptions, diagnose
+from pip_doctor import InstallContext, InstallOptions, _api, _engine
 spec = json.loads(sys.argv[1])
 error = OSError(spec["errno"], spec["strerror"], spec["filename"], None, spec["filename2"])
 context = InstallContext(options=InstallOptions(**spec["options"]),
                          requirements=spec["requirements"], interpreter=sys.executable)
-print(diagnose(error, context=context).to_json())
+budget = _engine.Budget(**spec["budget"])  # patient: the facts, not the speed, are tested
+print(_api.run_diagnosis(error, context, budget).to_json())
 """
 
 
@@ -129,7 +130,8 @@ def diagnose_as(
     **options: Any,
 ) -> dict[str, Any]:
     """Diagnose ``error`` as ``account`` in ``python``; the JSON report."""
-    spec = {**error, "options": options, "requirements": list(requirements)}
+    spec = {**error, "options": options, "requirements": list(requirements),
+            "budget": scenarios.PATIENT}
     result = run_as(account, [python, "-c", _DIAGNOSE, json.dumps(spec)],
                     env={**env, "PYTHONPATH": str(lib)})
     assert result.returncode == 0, result.stderr

@@ -44,14 +44,18 @@ class Budget:
     ``total`` is shared by probes, rules and report hooks; the probes together
     get at most ``probes`` of it. Redaction and built-in report adjustments run
     even when plugins used it all up: built-in secrets hooks get at least
-    ``secrets_floor``, the others ``late_floor``. Tests pass a generous budget
-    so that a loaded machine cannot change their outcome.
+    ``secrets_floor``, the others ``late_floor``. ``builtin_scale`` multiplies
+    the built-in probes' and rules' own limits: tests pass a generous budget
+    (``Budget(total=60, probes=60, builtin_scale=100)``) so that a loaded
+    machine cannot turn a built-in into a timeout, while a plugin's item keeps
+    its own limit.
     """
 
     total: float = DIAGNOSIS_BUDGET
     probes: float = PROBE_BUDGET
     secrets_floor: float = SECRETS_FLOOR
     late_floor: float = LATE_FLOOR
+    builtin_scale: float = 1.0
 
     @classmethod
     def within(cls, seconds: float) -> Budget:
@@ -75,7 +79,7 @@ def diagnose(
     error: BaseException | ErrorInfo,
     context: Optional[InstallContext],
     manager: PluginManager,
-    budget: Budget = DEFAULT_BUDGET,
+    budget: Optional[Budget] = None,
 ) -> Report:
     """Run the whole pipeline. Never raises for a plugin's or probe's fault."""
     report, secrets = diagnose_unredacted(error, context, manager, budget)
@@ -86,7 +90,7 @@ def diagnose_unredacted(
     error: BaseException | ErrorInfo,
     context: Optional[InstallContext],
     manager: PluginManager,
-    budget: Budget = DEFAULT_BUDGET,
+    budget: Optional[Budget] = None,
 ) -> tuple[Report, list[_redact.Pair]]:
     """The report before redaction, and the redaction pairs every plugin listed.
 
@@ -96,10 +100,12 @@ def diagnose_unredacted(
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_exception(error)
     situation = Situation(error=info, context=context or InstallContext())
     problems: list[Problem] = list(manager.load_problems)
+    budget = budget or DEFAULT_BUDGET
 
     deadline = _timebox.Deadline(budget.total)
-    situation = _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes))
-    diagnoses = _run_rules(situation, manager, problems, deadline)
+    situation = _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes),
+                            budget)
+    diagnoses = _run_rules(situation, manager, problems, deadline, budget)
     report = Report(
         error=situation.error,
         context=situation.context,
@@ -181,13 +187,14 @@ def _run_probes(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
+    budget: Budget,
 ) -> Situation:
     facts = situation.facts
     contributions = manager.get_probes()
     for index, contribution in enumerate(contributions):
         probe = contribution.item
         current = attrs.evolve(situation, facts=facts)
-        timeout = _fair_timeout(probe.timeout, deadline, contributions[index:])
+        timeout = _fair_timeout(probe.timeout, deadline, contributions[index:], budget)
         outcome = _timebox.call(functools.partial(probe.run, current), timeout)
         source = f"probe {probe.id} ({contribution.source})"
         if not outcome.ok:
@@ -214,6 +221,7 @@ def _run_rules(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
+    budget: Budget,
 ) -> tuple[Diagnosis, ...]:
     found: list[Diagnosis] = []
     seen: set[str] = set()
@@ -225,7 +233,7 @@ def _run_rules(
         source = f"rule {rule.id} ({contribution.source})"
         outcome = _timebox.call(
             functools.partial(_check, rule.check, situation),
-            _fair_timeout(rule.timeout, deadline, contributions[index:]),
+            _fair_timeout(rule.timeout, deadline, contributions[index:], budget),
         )
         if not outcome.ok:
             problems.append(Problem(source=source, message=str(outcome.error)))
@@ -352,7 +360,7 @@ def _collect_secrets(
 
 
 def _fair_timeout(
-    wanted: float, deadline: _timebox.Deadline, rest: Sequence[Contribution]
+    wanted: float, deadline: _timebox.Deadline, rest: Sequence[Contribution], budget: Budget
 ) -> float:
     """A plugin's probe or rule gets at most an equal share of what is left.
 
@@ -361,7 +369,7 @@ def _fair_timeout(
     """
     remaining = deadline.remaining()
     if rest[0].builtin:
-        return min(wanted, remaining)
+        return min(wanted * budget.builtin_scale, remaining)
     plugins_left = sum(1 for contribution in rest if not contribution.builtin)
     return min(wanted, remaining / max(1, plugins_left))
 
