@@ -173,7 +173,8 @@ def write_reports(
         if outcome.ok:
             targets.extend((source, item) for item in outcome.value or ())
         else:
-            problems.append(Problem(source, f"pip_doctor_report_paths: {outcome.error}"))
+            message = f"pip_doctor_report_paths: {outcome.error}"
+            problems.append(Problem(source=source, message=message))
     report = _with_problems(report, problems)
     written: list[str] = []
     failed = False
@@ -183,7 +184,7 @@ def write_reports(
             written.append(target)
             continue
         report = report.with_problem(
-            Problem(source, f"could not write the report to {target!r}: {error}")
+            Problem(source=source, message=f"could not write the report to {target!r}: {error}")
         )
         failed = True
     if failed:

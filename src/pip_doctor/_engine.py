@@ -136,7 +136,8 @@ def measure(
     """The probe stage alone, for an install that has not failed (a preflight)."""
     situation = Situation(error=NO_ERROR, context=context)
     problems.extend(manager.load_problems)
-    return _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes))
+    return _run_probes(situation, manager, problems, _timebox.Deadline(budget.probes),
+                       budget)
 
 
 def run_check_rules(
