@@ -188,7 +188,7 @@ def _run_probes(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
-    budget: Budget,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Situation:
     facts = situation.facts
     contributions = manager.get_probes()
@@ -222,7 +222,7 @@ def _run_rules(
     manager: PluginManager,
     problems: list[Problem],
     deadline: _timebox.Deadline,
-    budget: Budget,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> tuple[Diagnosis, ...]:
     found: list[Diagnosis] = []
     seen: set[str] = set()
