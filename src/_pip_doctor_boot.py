@@ -1,7 +1,10 @@
-"""Start-up hook of pip-doctor: the only code that runs in every Python process.
+"""Start-up hook of pip-doctor: what a Python process that runs pip loads.
 
-``pip_doctor.pth`` (and ``pip_doctor.start``, PEP 829) call :func:`install`
-when the interpreter starts. It puts this module at the front of
+``pip_doctor.pth`` calls :func:`install` when the interpreter starts, if the
+command line mentions pip (:func:`runs_pip`; any other process imports
+nothing of pip-doctor's); ``pip_doctor.start`` (PEP 829, which replaces the
+``.pth`` import line where Python supports it) calls it always, and
+:func:`install` makes the same test. It puts this module at the front of
 ``sys.meta_path``: the module itself is the finder (its :func:`find_spec`),
 which answers None at once for every import except pip's
 ``pip._internal.cli.base_command`` (the base of every pip command). For that
@@ -9,7 +12,8 @@ one it hands over to ``pip_doctor._pip_hook.hooked_spec``, which lets the
 real loader run and then hooks the commands. Nothing of pip-doctor is
 imported by a process that never runs pip.
 
-This module must stay cheap, since every process pays for importing it: it
+This module must stay cheap, since every process that mentions pip (and,
+where the ``.start`` file is used, every process) pays for importing it: it
 uses only ``sys`` and ``os`` (already loaded at start-up), defines no class,
 and does not even import ``__future__`` or ``typing`` (the annotations are
 strings; ``TYPE_CHECKING`` is a plain constant). Whatever goes wrong here or
@@ -54,15 +58,31 @@ def find_spec(
         return None  # the finders after this one find pip's module unchanged
 
 
+def runs_pip() -> bool:
+    """Whether this process's command line mentions pip at all.
+
+    ``sys.orig_argv`` (Python 3.10+) holds the whole command line: ``python -m
+    pip ...``, the ``pip``, ``pip3`` or ``pip3.11`` script, ``python -c`` code
+    that runs pip through ``runpy``. A false "yes" (a path with "pip" in it)
+    only costs the finder; on 3.9, which has no ``orig_argv``, the answer is
+    always yes. ``pip_doctor.pth`` makes the same test before it imports this
+    module, so that a process that never runs pip imports nothing of
+    pip-doctor's.
+    """
+    return "pip" in str(getattr(sys, "orig_argv", None) or ["pip"])
+
+
 def install() -> None:
-    """Put this module on ``sys.meta_path`` once; a no-op when disabled or repeated.
+    """Put this module on ``sys.meta_path`` once; a no-op when disabled,
+    repeated, or in a process whose command line does not mention pip
+    (:func:`runs_pip`).
 
     Python runs a virtual environment's ``.pth`` files twice on 3.11-3.13 and
     both the ``.pth`` and the ``.start`` may be processed: calling this again
     changes nothing.
     """
     try:
-        if disabled():
+        if disabled() or not runs_pip():
             return
         me = sys.modules[__name__]
         if me not in sys.meta_path:

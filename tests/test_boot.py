@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -103,6 +104,31 @@ def test_pth_line_is_silent(tmp_path: Path, boot_present: bool):
         print(sys.modules.get("_pip_doctor_boot") is not None)
     """, path=tmp_path)
     assert (done.stdout.strip(), done.stderr) == (str(boot_present), "")
+
+
+@pytest.mark.parametrize(("code", "imported"), [
+    ("pass", False),  # a program that never runs pip: nothing of pip-doctor's
+    ("import runpy  # runpy.run_module('pip') would run pip here", True),
+])
+def test_pth_line_imports_the_hook_only_when_the_command_line_mentions_pip(
+    code: str, imported: bool
+):
+    base = Path(tempfile.mkdtemp(prefix="pd-start-"))  # pytest's tmp_path names the test
+    try:
+        shutil.copy(SRC / "pip_doctor.pth", base)
+        shutil.copy(SRC / "_pip_doctor_boot.py", base)
+        # -S: only this site directory's .pth runs; the code must not name the module
+        code = textwrap.dedent(f"""
+            import site, sys
+            {code}
+            site.addsitedir({str(base)!r})
+            print(("_" + "p" + "ip_doctor_boot") in sys.modules)
+        """)
+        done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
+                              text=True, timeout=120, check=False)
+    finally:
+        shutil.rmtree(base)
+    assert (done.stdout.strip(), done.stderr) == (str(imported), "")
 
 
 def test_pth_is_one_import_line_and_start_names_install():
