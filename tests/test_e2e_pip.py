@@ -481,15 +481,22 @@ def pip_doctor_probes():
 """
 
 
+def plugin_env(shared: Path, name: str, source: str) -> dict[str, str]:
+    """The plugin module ``name`` in a directory every account can read, and
+    the environment that loads it (in pip's child too).
+    """
+    directory = shared / name
+    directory.mkdir()
+    (directory / f"{name}.py").write_text(source)
+    for path in (directory, directory / f"{name}.py"):
+        path.chmod(0o755)
+    return {"PYTHONPATH": str(directory), "PIP_DOCTOR_PLUGINS": name}
+
+
 @pytest.fixture
 def spy(shared: Path) -> dict[str, str]:
     """A plugin whose probe puts what the child received into the report."""
-    directory = shared / "spy"
-    directory.mkdir()
-    (directory / "pd_spy.py").write_text(SPY)
-    for path in (directory, directory / "pd_spy.py"):
-        path.chmod(0o755)
-    return {"PYTHONPATH": str(directory), "PIP_DOCTOR_PLUGINS": "pd_spy"}
+    return plugin_env(shared, "pd_spy", SPY)
 
 
 def test_download_into_an_unwritable_directory_is_captured(bench: Bench, spy: dict[str, str]):
@@ -603,12 +610,8 @@ def pip_doctor_report_paths(report):
 
 @pytest.fixture
 def faults(shared: Path) -> dict[str, str]:
-    directory = shared / "faults"
-    directory.mkdir()
-    (directory / "pd_faults.py").write_text(FAULTS)
-    for path in (directory, directory / "pd_faults.py"):
-        path.chmod(0o755)
-    return {"PYTHONPATH": str(directory), "PIP_DOCTOR_PLUGINS": "pd_faults"}
+    """Plugins that sleep, print, raise, import lazily or block."""
+    return plugin_env(shared, "pd_faults", FAULTS)
 
 
 def test_misbehaving_plugins_and_report_paths_leave_pip_first(

@@ -469,8 +469,8 @@ def run_child(data: Mapping[str, Any], seconds: float) -> tuple[str, str]:
             close_fds=True,
             start_new_session=os.name == "posix",
         )
-    except Exception as error:
-        return "", f"no diagnosis: could not start {sys.executable}: {_describe(error)}"
+    except OSError as error:  # the interpreter moved or cannot run: pip's message stands
+        return "", f"no diagnosis: could not start {sys.executable}: {error}"
     try:
         if os.name == "posix":
             answer, errors, complete = _exchange(child, payload, deadline)
@@ -594,15 +594,6 @@ def _write_stderr(text: str) -> None:
 def note(message: str) -> None:
     """One line on stderr: ``pip-doctor: note: ...``; never raises."""
     _write_stderr(f"pip-doctor: note: {message}\n")
-
-
-def _describe(error: BaseException) -> str:
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    name = type(error).__name__
-    return f"{name}: {text}" if text else name
 
 
 def _note_if_verbose_argv(message: str) -> None:

@@ -43,10 +43,12 @@ Rules of the road
 - Every hook call runs under a time limit; a hook that raises, returns the
   wrong type or runs too long is skipped and recorded in the report's
   ``problems``. pip's own message and exit status are never affected.
-- Import everything your plugin needs at module level. pip 26.3 forbids
-  imports once installation has started, which is before any diagnosis runs;
-  pip-doctor imports your module when pip's install command starts. A late
-  import fails, and is reported as a problem of your plugin.
+- Import what you need where you need it. The diagnosis of a failed pip
+  command runs in a process of its own (never inside pip, whose 26.3 forbids
+  imports once installation has started), within pip's deadline
+  (``PIP_DOCTOR_TIMEOUT``, 0.5 s by default) shared with everything else:
+  keep slow work out of module level. Whatever your plugin prints there is
+  not shown.
 - Never reach the network and never write outside the paths you are given.
 """
 
@@ -213,11 +215,15 @@ def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
 def pip_doctor_report_paths(report: Report) -> Iterable[Union[str, PathLike[str]]]:
     """Return files the JSON report should also be written to.
 
-    Called when pip fails inside pip (not for the API), after the report is
-    final. Each path is written with the same JSON as ``PIP_DOCTOR_REPORT``;
-    a path that cannot be written is recorded as a problem on stderr under
-    ``-v`` and never affects pip. pip-doctor itself never sends a report over
-    the network; a plugin that wants one uploaded writes a file that its own
+    Called when a pip command failed (not for the API, and for pip's cache
+    warning only when a cause was found), after the report is final. Each
+    path is written with the same JSON as ``PIP_DOCTOR_REPORT``: missing
+    parent directories are created, the file is written whole or not at all
+    (a temporary file, renamed), and a symlink is followed only when it
+    belongs to the account running pip. A path that cannot be written is
+    listed in the report's ``problems`` (in every file that was written) and
+    never affects pip. pip-doctor itself never sends a report over the
+    network; a plugin that wants one uploaded writes a file that its own
     tooling picks up.
 
     Example::

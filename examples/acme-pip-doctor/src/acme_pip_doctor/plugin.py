@@ -1,8 +1,8 @@
 """ACME's hooks for pip-doctor: a probe, two rules, a suppression and a redaction.
 
-pip-doctor imports this module when pip's install command starts (before pip
-26.3 forbids imports), so everything it needs is imported here, at the top,
-and the home directory is looked up now rather than when pip fails.
+pip-doctor imports this module in the process that diagnoses a failed pip
+command (never inside pip itself). The home directory is looked up once, when
+the module loads.
 """
 
 from __future__ import annotations
