@@ -396,6 +396,32 @@ def test_diagnose_a_described_error_on_a_root_owned_directory(account, venv, pla
         assert "owner root" in text.stdout
 
 
+def test_diagnose_a_path_of_another_python_for_what_it_is(account, venv, place):
+    """The README's use for ``uv pip``: a path in the system Python's site-packages,
+    diagnosed from a venv's pip-doctor, is that Python's, not "no known cause".
+    """
+    path = "/usr/lib/python3/dist-packages/foo"
+    result = doctor(account, venv, "diagnose", "--errno", "EACCES", "--filename", path, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    facts = data["environment"]["path"]
+    assert (facts["environment_root"], facts["environment_kind"]) == ("/usr", "system")
+    assert facts["in_this_environment"] is False
+    best = data["diagnoses"][0]
+    assert best["id"] == "system-site-packages"
+    assert best["title"].startswith("pip is installing into the system Python at `/usr`")
+    assert any("not in the environment of the Python that measured it" in line
+               for line in best["evidence"])
+    # A venv of another account, named from outside it: whose environment it is.
+    theirs = scenarios.make_venv(place / "theirs-venv")
+    other = doctor(account, venv, "diagnose", "--errno", "EACCES", "--filename",
+                   str(site_packages(theirs) / "pkg"), "--json")
+    other_data = json.loads(other.stdout)
+    assert other_data["environment"]["path"]["environment_kind"] == "venv"
+    assert other_data["diagnoses"][0]["id"] == "env-owned-by-other-user"
+    assert f"`{theirs}`" in other_data["diagnoses"][0]["title"]
+
+
 # ---------------------------------------------------------- check (account)
 
 

@@ -104,8 +104,8 @@ def scan_root(situation: Situation) -> Optional[str]:
     root = situation.fact("path", "environment_root")
     if not isinstance(root, str):
         return None
-    kind = situation.fact("environment", "kind")
-    if kind in ("venv", "conda") or not _fs.same_path(root, sys.prefix):
+    kind = situation.fact("path", "environment_kind") or situation.fact("environment", "kind")
+    if kind in ("venv", "conda") or (kind != "system" and not _fs.same_path(root, sys.prefix)):
         return root
     current = situation.fact("path", "nearest_existing")
     if not isinstance(current, str):

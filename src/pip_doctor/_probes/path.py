@@ -51,11 +51,49 @@ def environment_root(situation: Situation, path: str) -> Optional[str]:
         if parent == current:
             break
         current = parent
-    candidates += [sys.prefix, site.getuserbase()]
+    candidates += [sys.prefix, site.getuserbase(), python_prefix_of(path)]
     for candidate in candidates:
         if candidate and _fs.is_within(path, _fs.real(_fs.absolute(candidate))):
             return _fs.real(_fs.absolute(candidate))
     return None
+
+
+def python_prefix_of(path: str) -> Optional[str]:
+    """The prefix of the Python whose library ``path`` lies in (``/usr`` for
+    ``/usr/lib/python3/dist-packages/x``): the part before ``lib/python3...``
+    or ``lib64/python3...``, when it holds a ``bin/python3``; else None.
+    """
+    parts = path.split("/")
+    for index in range(1, len(parts) - 1):
+        if parts[index] in ("lib", "lib64") and parts[index + 1].startswith("python3"):
+            prefix = "/".join(parts[:index]) or "/"
+            if os.path.exists(os.path.join(prefix, "bin", "python3")):
+                return prefix
+    return None
+
+
+def environment_kind(situation: Situation, root: Optional[str]) -> Optional[str]:
+    """What ``root`` (the path's environment) is: ``install-option`` (``--target``,
+    ``--prefix``, ``--root``), ``venv``, ``conda``, ``user`` (the user base), or
+    ``system`` (a Python's own prefix); for this interpreter's environment, the
+    ``environment`` probe's kind.
+    """
+    if root is None:
+        return None
+    options = situation.context.options
+    for directory in (options.target, options.prefix, options.root):
+        if directory and _fs.same_path(directory, root):
+            return "install-option"
+    if os.path.isfile(os.path.join(root, "pyvenv.cfg")):
+        return "venv"
+    if os.path.isdir(os.path.join(root, "conda-meta")):
+        return "conda"
+    if _fs.same_path(root, sys.prefix):
+        kind = situation.fact("environment", "kind")
+        return kind if isinstance(kind, str) else None
+    if _fs.same_path(root, site.getuserbase()):
+        return "user"
+    return "system"
 
 
 #: How long the search for a relative name under the install scheme may take (seconds).
@@ -136,8 +174,8 @@ def _empty(source: Optional[str], given: Optional[str]) -> dict[str, Any]:
         "absolute", "resolved", "symlink_loop", "exists", "is_dir", "nearest_existing",
         "owner_uid", "owner_name", "group_gid", "group_name", "mode", "mode_text",
         "writable", "readonly_mount", "mount_point", "fs_type", "free_bytes",
-        "total_bytes", "free_inodes", "ancestors", "environment_root", "located",
-        "located_matches",
+        "total_bytes", "free_inodes", "ancestors", "environment_root", "environment_kind",
+        "in_this_environment", "located", "located_matches",
     )
     return {"source": source, "given": given, **dict.fromkeys(keys), "error": None}
 
@@ -177,6 +215,7 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
     if readonly is None and mount is not None:
         readonly = mount.readonly
     free, total, inodes = _fs.space(found.path)
+    root = environment_root(situation, resolved or measured)
     error = found.error
     readable = st is None or not stat.S_ISDIR(st.st_mode) or _fs.may(
         found.path, os.R_OK | os.X_OK
@@ -204,7 +243,9 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         total_bytes=total,
         free_inodes=inodes,
         ancestors=_fs.ancestors(found.path),
-        environment_root=environment_root(situation, resolved or measured),
+        environment_root=root,
+        environment_kind=environment_kind(situation, root),
+        in_this_environment=_fs.same_path(root, sys.prefix) if root else False,
         located=located,
         located_matches=matches,
         error=error,

@@ -42,7 +42,8 @@ def environment_owner(situation: Situation, root: str) -> tuple[Any, Any]:
 
 def environment_root(situation: Situation) -> Optional[str]:
     """The venv or conda environment pip writes into, when that is where it failed."""
-    if situation.fact("environment", "kind") not in ENV_KINDS or install_options_used(situation):
+    kind = situation.fact("path", "environment_kind") or situation.fact("environment", "kind")
+    if kind not in ENV_KINDS or install_options_used(situation):
         return None
     root = text_fact(situation, "path", "environment_root")
     if root is None or root == text_fact(situation, "user_site", "base"):

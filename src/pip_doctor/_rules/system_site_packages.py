@@ -26,26 +26,36 @@ ID = "system-site-packages"
 NOT_GLOBAL = ("venv", "conda")
 
 
+def other_pythons_root(situation: Situation) -> Optional[str]:
+    """The prefix of another Python (not a venv) whose site-packages hold the
+    failing path, when it is not the environment of the Python that runs the
+    diagnosis (``pip-doctor diagnose`` about a ``uv pip`` failure); else None.
+    """
+    if (situation.fact("path", "environment_kind") == "system"
+            and situation.fact("path", "in_this_environment") is False):
+        return text_fact(situation, "path", "environment_root")
+    return None
+
+
 def check(situation: Situation) -> Optional[Diagnosis]:
     """A permission error in the site-packages of a non-venv interpreter that
     another account owns.
     """
     strength = permission_strength(situation)
-    root = text_fact(situation, "environment", "root")
-    if (
-        strength is None
-        or root is None
-        or install_options_used(situation)
-        or situation.fact("environment", "in_venv") is True
-        or situation.fact("environment", "kind") in NOT_GLOBAL
-    ):
+    other = other_pythons_root(situation)
+    root = other or text_fact(situation, "environment", "root")
+    if strength is None or root is None or install_options_used(situation):
         return None
-    env_root = text_fact(situation, "path", "environment_root")
-    if env_root is None:
-        if situation.fact("path", "source") != "scheme":
-            return None  # the failing path lies in no environment, let alone this one
-    elif not _fixes.is_within(env_root, root) and not _fixes.is_within(root, env_root):
-        return None
+    if other is None:
+        if (situation.fact("environment", "in_venv") is True
+                or situation.fact("environment", "kind") in NOT_GLOBAL):
+            return None
+        env_root = text_fact(situation, "path", "environment_root")
+        if env_root is None:
+            if situation.fact("path", "source") != "scheme":
+                return None  # the failing path lies in no environment, let alone this one
+        elif not _fixes.is_within(env_root, root) and not _fixes.is_within(root, env_root):
+            return None
     owner = situation.fact("path", "owner_uid")
     me = euid(situation)
     if isinstance(owner, int) and owner == me:
@@ -53,14 +63,21 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     writable = situation.fact("path", "writable")
     confidence: Confidence = strength if writable is False else downgrade(strength)
     confidence = behind_wrong_environment(situation, confidence)
-    kind = text_fact(situation, "environment", "kind") or "unknown"
+    kind = "system" if other else text_fact(situation, "environment", "kind") or "unknown"
     evidence = [error_line(situation)]
     place = failing_place_line(situation)
     if place:
         evidence.append(place)
-    evidence.append(
-        f"no virtual environment is active: pip runs the {kind} Python at {code(root)}"
-    )
+    if other:
+        evidence.append(
+            f"the path lies in the site-packages of the Python at {code(other)}, not in the "
+            "environment of the Python that measured it "
+            f"({code(text_fact(situation, 'environment', 'root'))})"
+        )
+    else:
+        evidence.append(
+            f"no virtual environment is active: pip runs the {kind} Python at {code(root)}"
+        )
     marker = text_fact(situation, "environment", "externally_managed")
     if marker:
         evidence.append(
