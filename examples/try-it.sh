@@ -6,6 +6,15 @@
 # As root: a root-owned virtual environment is made, and the account `nobody`
 # tries to install into it (the classic "venv created with sudo" mistake).
 # As any other account: the install targets a directory owned by root.
+#
+# PYTHON=...             the Python that makes the demo's venv (/usr/bin/python3)
+# PIP_DOCTOR_WHEEL=...   install this wheel of pip-doctor instead of building one
+# PIP_DOCTOR_TIMEOUT=... the diagnosis's deadline inside pip; the demo gives it
+#                        5 seconds (pip's default is 0.5) so that a busy machine
+#                        still shows it
+#
+# The two demo runs ignore your pip configuration (PIP_CONFIG_FILE=/dev/null,
+# no PIP_* variable): the command shown is all that pip is told.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 demo=/tmp/pip-doctor-try-it-$(id -u)
@@ -15,32 +24,43 @@ rm -rf "$demo"
 mkdir -p "$demo/wheels"
 chmod 755 "$demo"
 "$python" -m venv "$demo/venv"
-"$demo/venv/bin/python" -m pip wheel -q --no-deps -w "$demo/wheels" "$here"
+if [ -n "${PIP_DOCTOR_WHEEL:-}" ]; then
+    cp "$PIP_DOCTOR_WHEEL" "$demo/wheels/"
+else
+    "$demo/venv/bin/python" -m pip wheel -q --no-deps -w "$demo/wheels" "$here"
+fi
 "$demo/venv/bin/python" -m pip install -q --no-cache-dir "$demo"/wheels/pip_doctor-*.whl
 chmod -R a+rX "$demo"
 wheel=$(ls "$demo"/wheels/pip_doctor-*.whl)
 if [ "$(id -u)" = 0 ]; then
     mkdir -p "$demo/home" && chown nobody "$demo/home"
     who=nobody
-    run() { runuser -u nobody -- env HOME="$demo/home" "$@"; }
+    home="$demo/home"
+    run() { runuser -u nobody -- "$@"; }
     where=""
 else
     who=$(id -un)
+    home=$HOME
     run() { "$@"; }
     where="--target /usr/lib/pip-doctor-try-it"
 fi
+# The command both runs use, shown exactly as it runs.
+# shellcheck disable=SC2086  # $where is empty or two words
+set -- "$demo/venv/bin/python" -m pip install --no-cache-dir --no-deps --force-reinstall \
+    $where "$wheel"
 for mode in "pip alone (PIP_DOCTOR_DISABLE=1)" "with pip-doctor"; do
     echo
-    echo "=== $mode, as $who: pip install --no-deps --force-reinstall $(basename "$wheel")"
+    echo "=== $mode, as $who"
+    echo "\$ $*"
     disable=0
     [ "$mode" = "with pip-doctor" ] || disable=1
     status=0
     # The demo's pip is not that of an environment activated in this shell:
     # VIRTUAL_ENV and CONDA_PREFIX are left out, as for anyone running
-    # venv/bin/python directly.
-    # shellcheck disable=SC2086  # $where is empty or two words
-    run env -u VIRTUAL_ENV -u CONDA_PREFIX PIP_DOCTOR_DISABLE=$disable \
-        "$demo/venv/bin/python" -m pip install \
-        --no-cache-dir --no-deps --force-reinstall $where "$wheel" || status=$?
+    # venv/bin/python directly; PATH stays as it is.
+    run env -i PATH="$PATH" HOME="$home" LANG=C.UTF-8 SHELL="${SHELL:-/bin/sh}" \
+        PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        PIP_DOCTOR_TIMEOUT="${PIP_DOCTOR_TIMEOUT:-5}" PIP_DOCTOR_DISABLE=$disable \
+        "$@" 2>&1 || status=$?
     echo "(pip exited with status $status)"
 done
