@@ -16,8 +16,13 @@
 # The two demo runs ignore your pip configuration (PIP_CONFIG_FILE=/dev/null,
 # no PIP_* variable): the command shown is all that pip is told.
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
 demo=/tmp/pip-doctor-try-it-$(id -u)
+# One run at a time per account: a second one waits instead of removing the
+# first one's files.
+if [ -z "${PIP_DOCTOR_TRY_IT_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+    PIP_DOCTOR_TRY_IT_LOCKED=1 exec flock "$demo.lock" sh "$0" "$@"
+fi
+here=$(cd "$(dirname "$0")/.." && pwd)
 trap 'rm -rf "$demo"' EXIT
 python=${PYTHON:-/usr/bin/python3}
 rm -rf "$demo"
