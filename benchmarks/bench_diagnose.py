@@ -4,6 +4,12 @@ Run by hand (not a test)::
 
     python benchmarks/bench_diagnose.py [--files 20000] [--runs 20] [--imports 30]
 
+First, what pip waits for when a command fails: the child process that
+diagnoses it (``pip_doctor._pip_hook.run_child``: start, imports, plugins,
+probes, rules, text), timed from pip's side with a generous deadline (so the
+whole distribution shows), then with pip's default deadline of 0.5 s (how
+many answered in time). Then the in-process figures below.
+
 It builds a venv-like directory whose site-packages holds ``--files`` files,
 then times ``pip_doctor.diagnose(PermissionError(13, ..., a file inside))``:
 
@@ -87,6 +93,32 @@ def time_cold(failing: Path, runs: int) -> tuple[list[float], list[float], dict[
     return imports, diagnoses, last
 
 
+def time_child(failing: Path, runs: int, deadline: float) -> tuple[list[float], int]:
+    """What pip waits for: wall time of ``run_child`` and how many gave a text."""
+    from pip_doctor import _pip_hook
+    from pip_doctor._error_data import exception_data
+
+    error = PermissionError(13, "Permission denied", str(failing))
+    data = {
+        "protocol": 1,
+        "error": exception_data(error),
+        "context": {"command": "install", "argv": ["install", "pkg"], "args": ["pkg"],
+                    "pip_options": {}, "pip_version": None,
+                    "original_message": "Could not install packages due to an OSError",
+                    "verbose": False, "verbosity": 0, "log": [], "failure": "os-error",
+                    "interpreter": sys.executable},
+        "output": {"terminal": False, "encoding": "utf-8", "no_color": True},
+    }
+    times: list[float] = []
+    answered = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        text, _why = _pip_hook.run_child(data, deadline)
+        times.append(time.perf_counter() - start)
+        answered += bool(text)
+    return times, answered
+
+
 def time_warm(failing: Path, runs: int) -> tuple[list[float], dict[str, object]]:
     import pip_doctor
 
@@ -152,6 +184,8 @@ def main() -> None:
         start = time.perf_counter()
         root, failing = build_tree(base, args.files)
         built = time.perf_counter() - start
+        child, _ = time_child(failing, args.runs, 30.0)
+        in_time, answered = time_child(failing, args.runs, 0.5)
         cold_imports, cold, cold_last = time_cold(failing, args.runs)
         warm, warm_scan = time_warm(failing, args.runs)
         probes = time_probes(failing, args.runs)
@@ -162,6 +196,9 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
           f"tree of {args.files} files built in {built:.1f}s at {root}")
     print(f"{'':<44}{'median':>8}{'p95':>8}{'runs':>6}   (milliseconds)")
+    print(row("inside pip: the child, start to text", child))
+    print(row("  the same under pip's 0.5 s deadline", in_time))
+    print(f"  answered within 0.5 s: {answered} of {len(in_time)}")
     print(row("diagnose, cold (first call in a process)", cold))
     print(row("diagnose, warm (same process)", warm))
     for probe_id, values in probes.items():

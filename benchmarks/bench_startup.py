@@ -1,28 +1,40 @@
-"""What pip-doctor's start-up hook costs: ``python -c pass`` and a no-op install.
+"""What pip-doctor costs a working Python and a working pip, side by side.
 
 Run by hand as root (not a test)::
 
-    python benchmarks/bench_startup.py [--runs 300] [--pip-runs 21] [--pip VERSION]
+    python benchmarks/bench_startup.py [--python /usr/bin/python3 ...] [--pip 26.3 ...]
+                                       [--runs 300] [--pip-runs 21]
 
-It builds three virtual environments with ``/usr/bin/python3`` at paths of
-the same length:
+For each interpreter (default: Debian's ``/usr/bin/python3`` and the
+``python3`` running this script, e.g. pyenv's unoptimised build) it builds
+three virtual environments at paths of the same length:
 
 - ``plain``: no pip-doctor;
 - ``bare``: ``plain`` plus a ``.pth`` file whose only line is ``import sys``
-  (the cheapest ``.pth`` line there is: the target);
+  (the cheapest ``.pth`` line there is: the yardstick);
 - ``doctor``: pip-doctor's wheel installed (its ``.pth``, ``.start`` and
-  boot module).
+  start-up module).
 
-Then, in interleaved rounds (plain, bare, doctor, in a shuffled order each
-round), it times fresh processes of ``python -c pass`` and prints the medians
-and the ratios doctor/plain and doctor/bare (target: within 1.02 of bare).
-Last it times ``pip install`` of a wheel that is already installed (pip says
-"Requirement already satisfied") in ``plain`` and ``doctor``, interleaved.
+and times fresh processes in interleaved rounds (shuffled each round):
+
+1. ``python -c pass`` in all three (target: doctor within 0.05 ms of bare);
+2. a program that imports 200+ standard-library modules, in ``plain`` and
+   ``doctor`` (target: within 0.1 ms);
+
+Then, for each pip version (default: 23.0.1 and 26.3), a ``doctor``
+environment of Debian's Python with that pip, and a no-op ``pip install`` of
+an installed wheel ("Requirement already satisfied") timed with pip-doctor
+active and with ``PIP_DOCTOR_DISABLE=1`` in the same environment, interleaved
+(target: ratio at most 1.01).
+
+Medians are printed with quartiles; differences in milliseconds, ratios to
+four places.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -30,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -38,19 +51,30 @@ import scenarios  # the test helpers build the environments
 
 VARIANTS = ("plain", "bare", "doctor")
 
+#: A program that imports many standard-library modules (each a real import).
+STDLIB_PROGRAM = """
+import sys
+names = [n for n in sys.stdlib_module_names
+         if not n.startswith(("_", "idlelib", "tkinter", "turtle", "antigravity", "this"))]
+count = 0
+for name in sorted(names):
+    try:
+        __import__(name)
+        count += 1
+    except Exception:
+        pass
+assert count >= 200, count
+"""
 
-def build(base: Path, pip_version: str | None) -> tuple[dict[str, Path], Path]:
-    wheels = base / "wheels"
-    scenarios.make_wheel(wheels, "tinypkg", "1.0")
+
+def build_python(base: Path, python: str) -> dict[str, Path]:
     venvs = {
-        name: scenarios.make_venv(base / name.ljust(6, "x"), pip_version=pip_version,
+        name: scenarios.make_venv(base / name.ljust(6, "x"), python=python,
                                   with_pip_doctor=name == "doctor")
         for name in VARIANTS
     }
     (scenarios.site_packages(venvs["bare"]) / "bare_import.pth").write_text("import sys\n")
-    for name in ("plain", "doctor"):
-        install_tinypkg(venvs[name], wheels)
-    return venvs, wheels
+    return venvs
 
 
 def pip_install(venv: Path, wheels: Path) -> list[str]:
@@ -58,56 +82,79 @@ def pip_install(venv: Path, wheels: Path) -> list[str]:
             "--find-links", str(wheels), "tinypkg"]
 
 
-def install_tinypkg(venv: Path, wheels: Path) -> None:
-    subprocess.run(pip_install(venv, wheels), check=True, capture_output=True)
-
-
-def timed(argv: list[str]) -> float:
+def timed(argv: Sequence[str], env: Mapping[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
     return time.perf_counter() - start
 
 
-def interleaved(commands: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
+def interleaved(
+    commands: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], rounds: int
+) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
     for name in names:  # warm the page cache and the .pyc files once
-        timed(commands[name])
+        timed(*commands[name])
     for _ in range(rounds):
         random.shuffle(names)
         for name in names:
-            times[name].append(timed(commands[name]))
+            times[name].append(timed(*commands[name]))
     return times
 
 
-def report(title: str, times: dict[str, list[float]], base: str, others: list[str]) -> None:
+def report(
+    title: str, times: Mapping[str, list[float]], compare: Sequence[tuple[str, str]]
+) -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(title)
     for name, values in times.items():
         q = statistics.quantiles(values, n=4)
-        print(f"  {name:7} median {medians[name] * 1000:8.2f} ms   "
-              f"quartiles {q[0] * 1000:.2f}-{q[2] * 1000:.2f} ms   n={len(values)}")
-    for other in others:
-        print(f"  ratio {base}/{other}: {medians[base] / medians[other]:.4f}")
+        print(f"  {name:9} median {medians[name] * 1000:8.3f} ms   "
+              f"quartiles {q[0] * 1000:.3f}-{q[2] * 1000:.3f} ms   n={len(values)}")
+    for a, b in compare:
+        print(f"  {a} - {b}: {(medians[a] - medians[b]) * 1000:+.3f} ms   "
+              f"ratio {medians[a] / medians[b]:.4f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300, help="python -c pass runs per variant")
+    parser.add_argument("--python", action="append",
+                        help="interpreter to build the start-up environments with")
+    parser.add_argument("--pip", action="append", help="pip version for the no-op install")
+    parser.add_argument("--runs", type=int, default=300, help="start-up runs per variant")
     parser.add_argument("--pip-runs", type=int, default=21, help="no-op installs per variant")
-    parser.add_argument("--pip", default=None, help="pip version in the environments")
     options = parser.parse_args()
+    pythons = options.python or [scenarios.SYSTEM_PYTHON, shutil.which("python3") or "python3"]
+    pips = options.pip or ["23.0.1", "26.3"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_DOCTOR")}
 
     base = Path(tempfile.mkdtemp(prefix="pd-bench-"))
     try:
-        venvs, wheels = build(base, options.pip)
-        python = {name: [str(venv / "bin" / "python"), "-c", "pass"]
-                  for name, venv in venvs.items()}
-        report(f"python -c pass ({options.runs} interleaved runs each)",
-               interleaved(python, options.runs), "doctor", ["plain", "bare"])
-        installs = {name: pip_install(venvs[name], wheels) for name in ("plain", "doctor")}
-        report(f"no-op pip install of an installed wheel ({options.pip_runs} runs each)",
-               interleaved(installs, options.pip_runs), "doctor", ["plain"])
+        for number, python in enumerate(pythons):
+            venvs = build_python(base / f"py{number}", python)
+            pass_runs = {name: ([str(venv / "bin" / "python"), "-c", "pass"], env)
+                         for name, venv in venvs.items()}
+            report(f"{python}: python -c pass ({options.runs} interleaved runs each)",
+                   interleaved(pass_runs, options.runs),
+                   [("doctor", "bare"), ("doctor", "plain"), ("bare", "plain")])
+            imports = {name: ([str(venvs[name] / "bin" / "python"), "-c", STDLIB_PROGRAM], env)
+                       for name in ("plain", "doctor")}
+            report(f"{python}: a program importing 200+ stdlib modules "
+                   f"({options.runs // 3} runs each)",
+                   interleaved(imports, options.runs // 3), [("doctor", "plain")])
+        wheels = base / "wheels"
+        scenarios.make_wheel(wheels, "tinypkg", "1.0")
+        for version in pips:
+            venv = scenarios.make_venv(base / f"pip-{version}", pip_version=version,
+                                       with_pip_doctor=True)
+            subprocess.run(pip_install(venv, wheels), check=True, capture_output=True)
+            installs = {
+                "active": (pip_install(venv, wheels), env),
+                "disabled": (pip_install(venv, wheels), {**env, "PIP_DOCTOR_DISABLE": "1"}),
+            }
+            report(f"pip {version}: no-op pip install ({options.pip_runs} runs each)",
+                   interleaved(installs, options.pip_runs), [("active", "disabled")])
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,9 @@ def _checked_facts(setup: Setup, result, account) -> dict[str, Any]:
     facts: dict[str, Any] = report["environment"]
     assert facts["interpreter"]["pip_version"]
     assert facts["interpreter"]["pip_version"] == report["pip"]["version"]
-    assert facts["scheme"]["source"] == "pip"
+    # pip's own scheme on Python 3.9 (distutils); from 3.10 pip uses sysconfig,
+    # which the diagnosis reads without importing pip
+    assert facts["scheme"]["source"] == ("pip" if sys.version_info < (3, 10) else "sysconfig")
     assert facts["scheme"]["purelib"] == str(setup.site)
     assert facts["environment"]["kind"] == "venv"
     assert (facts["environment"]["active"], facts["environment"]["mismatch"]) == (True, None)

@@ -90,7 +90,7 @@ def answer_for(payload: Mapping[str, Any], clock: Clock = time.monotonic) -> str
     deadline = _deadline(payload, clock)
     error = ErrorInfo.from_data(_mapping(payload.get("error")))
     context = context_from_data(_mapping(payload.get("context")))
-    if context.pip_version:
+    if context.pip_version and sys.version_info < (3, 10):
         _load_pip_locations()
     budget = _engine.Budget.within(deadline - clock() - RESERVE)
     report = _api.run_diagnosis(error, context, budget)
@@ -141,8 +141,10 @@ def context_from_data(data: Mapping[str, Any]) -> InstallContext:
 
 def _load_pip_locations() -> None:
     """Import pip's ``locations``, so that the ``scheme`` probe measures pip's
-    own scheme as in pip's process (on Debian's Python it differs from
-    ``sysconfig``'s default). Outside the probes' time limits, inside pip's.
+    own scheme as in pip's process. Only on Python 3.9, where pip's scheme
+    comes from distutils: from 3.10 pip uses ``sysconfig`` and the probe gives
+    the same answer without pip (whose import would cost a fifth of the
+    deadline). Outside the probes' time limits, inside pip's.
     """
     with contextlib.suppress(Exception):  # else the probe uses sysconfig, and says so
         importlib.import_module(PIP_LOCATIONS)

@@ -59,7 +59,10 @@ class Budget:
 
     @classmethod
     def within(cls, seconds: float) -> Budget:
-        """A budget that ends after ``seconds`` (floors included), probes 70% of it."""
+        """A budget that ends after ``seconds`` (floors included), probes 70% of
+        it. More time than the default stretches the built-ins' own limits in
+        proportion (a slow machine given a longer ``PIP_DOCTOR_TIMEOUT``).
+        """
         total = max(0.0, seconds)
         floors = min(SECRETS_FLOOR + LATE_FLOOR, total / 3)
         shared = total - floors
@@ -68,6 +71,7 @@ class Budget:
             probes=shared * PROBE_BUDGET / DIAGNOSIS_BUDGET,
             secrets_floor=floors * 2 / 3,
             late_floor=floors / 3,
+            builtin_scale=max(1.0, total / DIAGNOSIS_BUDGET),
         )
 
 
