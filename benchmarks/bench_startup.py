@@ -21,6 +21,11 @@ and times fresh processes in interleaved rounds (shuffled each round):
 2. a program that imports 200+ standard-library modules, in ``plain`` and
    ``doctor`` (target: within 0.1 ms);
 
+Before those, in this process, ``site``'s own work for each ``.pth`` line
+(``exec`` of the line's text, compile included) is timed with ``timeit`` for
+the bare line and pip-doctor's, in a process whose command line does not
+mention pip (the whole-process figures are noisier than the difference).
+
 Then, for each pip version (default: 23.0.1 and 26.3), a ``doctor``
 environment of Debian's Python with that pip, and a no-op ``pip install`` of
 an installed wheel ("Requirement already satisfied") timed with pip-doctor
@@ -65,6 +70,24 @@ for name in sorted(names):
         pass
 assert count >= 200, count
 """
+
+
+PTH = Path(__file__).resolve().parent.parent / "src" / "pip_doctor.pth"
+
+#: ``site.addpackage`` executes each import line of a .pth file with exec().
+PTH_LINE_TIMING = """
+import sys, timeit
+sys.orig_argv = [sys.executable, "-c", "pass"]  # a process that does not run pip
+for name, line in (("bare", "import sys"), ("doctor", sys.argv[1])):
+    best = min(timeit.repeat(lambda: exec(line), number=2000, repeat=9)) / 2000
+    print(f"  {name:9} {best * 1e6:7.2f} us per .pth line")
+"""
+
+
+def time_pth_line(python: str) -> None:
+    print(f"{python}: site's exec() of each .pth line (best of 9 x 2000)")
+    line = PTH.read_text().strip()
+    subprocess.run([python, "-c", PTH_LINE_TIMING, line], check=True)
 
 
 def build_python(base: Path, python: str) -> dict[str, Path]:
@@ -131,6 +154,8 @@ def main() -> None:
 
     base = Path(tempfile.mkdtemp(prefix="pd-bench-"))
     try:
+        for python in pythons:
+            time_pth_line(python)
         for number, python in enumerate(pythons):
             venvs = build_python(base / f"py{number}", python)
             pass_runs = {name: ([str(venv / "bin" / "python"), "-c", "pass"], env)

@@ -84,6 +84,10 @@ WARNINGS = {
 #: The exception class names pip's "No matching distribution found" ends in.
 NO_MATCH_CLASSES = frozenset({"DistributionNotFound"})
 
+#: At this verbosity (``-qqq``) pip shows only critical errors, and pip-doctor
+#: no text (the report files are still written).
+QUIETEST = -3
+
 #: The answer a child may give is cut at this size (bytes).
 MAX_ANSWER = 1_000_000
 
@@ -244,7 +248,7 @@ class Watch(logging.Handler):
             return
         verbosity = _verbosity(self.command)
         text, why = run_child(data, timeout())
-        if text:
+        if text and verbosity > QUIETEST:
             _write_stderr(text)
         if why and verbosity >= 1:
             note(why)
