@@ -21,10 +21,12 @@ and times fresh processes in interleaved rounds (shuffled each round):
 2. a program that imports 200+ standard-library modules, in ``plain`` and
    ``doctor`` (target: within 0.1 ms);
 
-Before those, in this process, ``site``'s own work for each ``.pth`` line
+Before those, in one process, ``site``'s own work for each ``.pth`` line
 (``exec`` of the line's text, compile included) is timed with ``timeit`` for
 the bare line and pip-doctor's, in a process whose command line does not
-mention pip (the whole-process figures are noisier than the difference).
+mention pip (the whole-process figures are noisier than the difference), and
+the finder's answers for 200 module names (what it adds to a program's
+imports in a process that runs pip; in any other there is no finder).
 
 Then, for each pip version (default: 23.0.1 and 26.3), a ``doctor``
 environment of Debian's Python with that pip, and a no-op ``pip install`` of
@@ -84,10 +86,23 @@ for name, line in (("bare", "import sys"), ("doctor", sys.argv[1])):
 """
 
 
+#: What the finder costs where it is installed (processes that run pip): its
+#: answer for 200 module names, as Python asks it before each import.
+FINDER_TIMING = """
+import sys, timeit
+import _pip_doctor_boot as boot
+names = sorted(sys.stdlib_module_names)[:200]
+best = min(timeit.repeat(lambda: [boot.find_spec(n) for n in names], number=200, repeat=7))
+print(f"  the finder, 200 imports: {best / 200 * 1e6:.1f} us")
+"""
+
+
 def time_pth_line(python: str) -> None:
     print(f"{python}: site's exec() of each .pth line (best of 9 x 2000)")
     line = PTH.read_text().strip()
     subprocess.run([python, "-c", PTH_LINE_TIMING, line], check=True)
+    env = {**os.environ, "PYTHONPATH": str(PTH.parent)}
+    subprocess.run([python, "-c", FINDER_TIMING], check=True, env=env)
 
 
 def build_python(base: Path, python: str) -> dict[str, Path]:
