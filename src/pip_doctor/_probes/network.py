@@ -15,11 +15,8 @@ them: URLs are shown with ``***`` in place of a user's password or token.
 
 from __future__ import annotations
 
-import configparser
 import os
-import ssl
 import sys
-import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -140,6 +137,8 @@ def read_pip_config(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     winning and ``[install]`` over ``[global]`` (as pip reads them)."""
     if environ.get("PIP_CONFIG_FILE") == os.devnull:
         return {}
+    import configparser  # here: only a network failure reads pip's configuration
+
     found: dict[str, tuple[str, str]] = {}
     for path in pip_config_files(environ):
         if not os.path.isfile(path):
@@ -228,6 +227,8 @@ def _bypassed(host: str, no_proxy: Optional[str]) -> bool:
     """``NO_PROXY`` covers ``host`` (the way urllib and requests read it)."""
     if not no_proxy or not host:
         return False
+    import urllib.request  # here: costly, and only a network failure needs it
+
     bypass: Any = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
     return bool(bypass(host, {"no": no_proxy}))
 
@@ -357,6 +358,8 @@ def ca_bundle_facts(settings: Settings, pip_version: Optional[str]) -> dict[str,
 
 
 def _system_cafile() -> Optional[str]:
+    import ssl  # here: loading OpenSSL is a third of the diagnosis's start
+
     paths = ssl.get_default_verify_paths()
     return paths.cafile or paths.openssl_cafile
 

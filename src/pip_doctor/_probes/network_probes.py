@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import os
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -160,6 +159,8 @@ def read_certificate(
     deadline = started + timeout
     facts: dict[str, JSON] = {"host": host, "port": port,
                               "through_proxy": f"{proxy[0]}:{proxy[1]}" if proxy else None}
+    import ssl  # here: loading OpenSSL is a third of the diagnosis's start
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -206,6 +207,8 @@ def bundle_subjects(path: str) -> Optional[set[tuple[tuple[str, str], ...]]]:
     """The subjects of the CA certificates in the PEM file ``path`` (no traffic)."""
     if not os.path.isfile(path):
         return None
+    import ssl  # here: loading OpenSSL is a third of the diagnosis's start
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
         context.load_verify_locations(cafile=path)
