@@ -152,6 +152,36 @@ def time_probes(failing: Path, runs: int) -> dict[str, list[float]]:
     return times
 
 
+#: A file of the operating system's Python that a dpkg package owns (Debian).
+DPKG_FILE = "/usr/lib/python3/dist-packages/six.py"
+
+
+def time_worst_cases(failing: Path, runs: int) -> dict[str, list[float]]:
+    """The probes whose work depends on the error, in their most expensive case:
+    ``in_use`` scanning every process in /proc for an EBUSY file, and
+    ``os_package`` looking a dpkg-owned file up (a ``__pycache__`` file, so the
+    lookup maps it to its ``.py`` first).
+    """
+    from pip_doctor._model import ErrorInfo, InstallContext, Situation
+    from pip_doctor._probes import in_use, os_package
+
+    cases = {"  probe in_use, EBUSY (all of /proc)":
+             (in_use.PROBE, OSError(16, "Device or resource busy", str(failing)))}
+    if os.path.exists(DPKG_FILE):
+        cached = os.path.join(os.path.dirname(DPKG_FILE), "__pycache__",
+                              "six.cpython-311.pyc")
+        cases["  probe os_package, a dpkg file"] = (
+            os_package.PROBE, PermissionError(13, "Permission denied", cached))
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (probe, error) in cases.items():
+            situation = Situation(error=ErrorInfo.from_exception(error), context=InstallContext())
+            start = time.perf_counter()
+            probe.run(situation)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
 #: What fresh interpreters run, interleaved: nothing, the package, the formatter.
 IMPORT_CODES = ("pass", "import pip_doctor", "from pip_doctor import format_os_error")
 
@@ -189,6 +219,7 @@ def main() -> None:
         cold_imports, cold, cold_last = time_cold(failing, args.runs)
         warm, warm_scan = time_warm(failing, args.runs)
         probes = time_probes(failing, args.runs)
+        worst = time_worst_cases(failing, args.runs)
         imports = time_imports(args.imports)
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -203,6 +234,8 @@ def main() -> None:
     print(row("diagnose, warm (same process)", warm))
     for probe_id, values in probes.items():
         print(row(f"  probe {probe_id}", values))
+    for name, values in worst.items():
+        print(row(name, values))
     print(row("import pip_doctor, in-process", cold_imports))
     print(f"fresh interpreters: {sys.executable}")
     bare = statistics.median(imports["pass"])

@@ -327,3 +327,20 @@ def test_no_error_outside_the_permission_family_gets_a_permission_cause(
     assert info.family in FAMILIES
     if info.family != "permission":
         assert not _causes(info) & PERMISSION_CAUSES, (chosen, info)
+
+
+def test_a_network_error_is_said_to_be_one(
+    network_errors: list[BaseException], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no network cause to name (the network rules blocked), the text
+    still says what kind of failure it is, and names no other cause.
+    """
+    from pip_doctor import _manager, diagnose
+
+    monkeypatch.setenv("PIP_DOCTOR_BLOCK", ",".join(sorted(NETWORK_CAUSES)))
+    _manager.reset_manager()
+    report = diagnose(network_errors[0])
+    assert report.error.family == "network"
+    assert not report.diagnoses
+    text = report.to_text(color=False)
+    assert text.startswith("pip-doctor: not a permission problem: a network error")

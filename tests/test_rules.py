@@ -387,7 +387,8 @@ def test_enospc_without_a_file_does_not_blame_a_filesystem_with_space() -> None:
     result = rule.check(situation(facts, number=errno.ENOSPC, filename=None))
     assert isinstance(result, Diagnosis)
     assert result.title == "No space left on a filesystem pip writes to"
-    assert "where pip installs, is not full" in result.evidence[-1]
+    assert ("the error names no file, and none of the places pip writes to that were "
+            "measured is full") in result.evidence
     texts = [c.text for f in result.fixes for c in f.commands if c.shell == "posix"]
     assert f"env TMPDIR={HOME}/tmp {VENV}/bin/python -m pip install pkg" in texts
 
@@ -399,10 +400,8 @@ def test_enospc_without_a_file_or_a_measurement_says_it_was_not_measured() -> No
     result = rule.check(situation(facts, number=errno.ENOSPC, filename=None))
     assert isinstance(result, Diagnosis)
     assert "not full" not in " ".join(result.evidence)
-    assert result.evidence[-1] == (
-        "the error names no file, and the free space of the filesystem at `/` (ext4), "
-        "where pip installs, was not measured"
-    )
+    assert ("the error names no file, and the free space of the places pip writes to "
+            "was not measured") in result.evidence
 
 
 def test_windows_system_python_simulated() -> None:

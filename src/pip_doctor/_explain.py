@@ -196,6 +196,125 @@ _CAUSES: tuple[Explanation, ...] = (
         space.""",
         prevent="""Watch free space where environments and /tmp live, and clear
         pip's cache from time to time (`pip cache purge`).""",
+        links=(_links.VENV_GUIDE, _links.PIP_CACHING),
+    ),
+    Explanation(
+        id="owner-write-bit-removed",
+        title="you own the directory, but its write permission is off",
+        what="""The directory pip writes to belongs to your account, but its
+        mode lacks the owner's write bit (`dr-xr-xr-x`), so even you may not
+        create or replace files in it.""",
+        why="""A `chmod -R a-w` to protect an environment, a copy made with
+        `cp -r` from a read-only source, an archive unpacked read-only, or a
+        tool that marks its output read-only.""",
+        fix="""Switch the write bit back on for yourself: `chmod u+w DIR` for
+        the directory pip names, or `chmod -R u+w ENV` for the whole
+        environment, then run your command again. No `chown` and no new
+        environment are needed: it is yours already.""",
+        prevent="""To protect an environment from changes, keep it as it is and
+        install into a new one instead of removing write permission.""",
+        links=(_links.CHMOD_MANUAL,),
+    ),
+    Explanation(
+        id="temp-dir-unusable",
+        title="the temporary directory pip builds in cannot be used",
+        what="""pip unpacks and builds packages in Python's temporary directory.
+        TMPDIR names a directory that does not exist or that you may not write
+        (Python then silently takes /tmp or another one, or finds none at all),
+        or the directory is on a filesystem mounted `noexec`, where the build
+        steps that run programs are refused.""",
+        why="""Hardened systems mount /tmp `noexec`; containers and CI jobs set
+        TMPDIR to a directory that is made later, belongs to another account,
+        or is on a read-only filesystem.""",
+        fix="""Make a temporary directory of your own on a normal filesystem and
+        run the command with TMPDIR pointing to it: `mkdir -p ~/tmp && TMPDIR=~/tmp
+        python -m pip install ...`.""",
+        prevent="""Set TMPDIR to a directory that exists, that the account owns and
+        that allows programs to run, before pip runs.""",
+        links=(_links.TEMPFILE_DOCS,),
+    ),
+    Explanation(
+        id="cache-dir-not-writable",
+        title="pip's cache belongs to another account",
+        what="""pip's cache directory (usually ~/.cache/pip), or a part of it
+        such as `wheels/` or `http-v2/`, belongs to another account. pip warns
+        and disables its cache when the top directory is not writable; a
+        foreign subdirectory makes a build fail when pip stores the wheel it
+        built.""",
+        why="""`sudo pip install ...` without `-H` keeps your HOME, so root
+        writes root-owned files into your cache.""",
+        fix="""Give your own cache back to your account (`sudo chown -R
+        $USER ~/.cache/pip`), or run the command with `--no-cache-dir`. Never
+        change the owner of another account's cache.""",
+        prevent="""Do not run pip with sudo; when you must, use `sudo -H` so that
+        root uses its own cache.""",
+        links=(_links.PIP_CACHING,),
+    ),
+    Explanation(
+        id="home-not-usable",
+        title="no usable home directory (containers)",
+        what="""The account that runs pip has no usable home: its uid has no
+        entry in the account database and HOME is not set, or HOME is `/`.
+        pip then keeps its cache in `/.cache` and `--user` installs go to
+        `/.local` (or to a directory literally named `~`), which the account
+        may not write.""",
+        why="""Containers started with an arbitrary uid (`docker run --user
+        12345`, OpenShift) have no passwd entry for it, and HOME defaults to
+        `/`.""",
+        fix="""Point HOME, PIP_CACHE_DIR and PYTHONUSERBASE at a directory the
+        uid owns for the command, or use a virtual environment the runtime
+        user owns, or install at image build time.""",
+        prevent="""In the image, create the runtime account (or set HOME) and
+        install packages while building it, not when the container runs.""",
+        links=(_links.PYTHON_ENV_VARS, _links.PIP_CACHING),
+    ),
+    Explanation(
+        id="leftover-stash",
+        title="leftovers of an interrupted uninstall or upgrade",
+        what="""Before it removes a package, pip moves its files aside into a
+        directory whose name starts with `~` (`~ootpkg` for `rootpkg`). An
+        uninstall or upgrade that was interrupted or failed can leave these
+        behind; later runs warn "Ignoring invalid distribution ~...".""",
+        why="""A Ctrl-C or crash during an upgrade, or files pip could move but
+        not delete (root-owned files from an earlier `sudo pip`).""",
+        fix="""Remove the `~` directories whose real package is installed beside
+        them (they are pip's copy of the old version). A `~` directory without
+        a matching package may be the only copy left: reinstall that package
+        instead.""",
+        prevent="""Let pip finish, and avoid `sudo pip` in environments you use
+        as yourself.""",
+        links=(_links.PIP_UNINSTALL,),
+    ),
+    Explanation(
+        id="cross-device-rename",
+        title="a file could not be moved between overlay layers",
+        what="""pip moves the old version of a package aside before installing
+        the new one. On an overlay filesystem (a container), a directory that
+        lives in a lower, read-only image layer cannot be renamed unless the
+        overlay was mounted with `redirect_dir`: the kernel answers EXDEV
+        (cross-device link) or ENOTEMPTY.""",
+        why="""Upgrading, in a running container, a package that the base image
+        installed.""",
+        fix="""Install into a virtual environment created in the container's
+        own layer, or build a new image with the versions you need.""",
+        prevent="""Do not upgrade base-image packages in place: make a venv in
+        the Dockerfile and install there.""",
+        links=(_links.OVERLAYFS_DOCS, _links.VENV_GUIDE),
+    ),
+    Explanation(
+        id="name-too-long",
+        title="a file name is too long for the filesystem",
+        what="""A part of a path is longer than its filesystem allows
+        (ENAMETOOLONG). Most filesystems allow 255 bytes; eCryptfs, the
+        encrypted home directory of some Linux installs, allows only 143,
+        and packages with long file names fail there.""",
+        why="""Encrypted home directories, deep build trees, packages with
+        very long module or data file names.""",
+        fix="""Keep the environment, the temporary directory and pip's cache
+        outside the encrypted home: `TMPDIR=/var/tmp/me/tmp
+        PIP_CACHE_DIR=/var/tmp/me/cache` and a venv under /var/tmp/me.""",
+        prevent="""Create environments on a filesystem without the short name
+        limit.""",
         links=(_links.VENV_GUIDE,),
     ),
     Explanation(
@@ -310,6 +429,59 @@ _CAUSES: tuple[Explanation, ...] = (
         prevent="""Percent-encode credentials in URLs, and check proxy
         settings when you set them (`curl -x "$HTTPS_PROXY" -I https://pypi.org`).""",
         links=(_links.PIP_PROXY, _links.PIP_CONFIGURATION),
+    ),
+    Explanation(
+        id="file-in-use",
+        title="the file is held by a running process",
+        what="""pip had to replace or remove a file that is in use: EBUSY or
+        ETXTBSY on Linux (a running program, a `.nfsXXXX` file that NFS keeps
+        for a process that still has a deleted file open, a directory
+        something is mounted on), a sharing or lock violation on Windows
+        (WinError 32 or 33).""",
+        why="""A Python process, server or editor still runs code from the
+        environment you are changing.""",
+        fix="""Stop the processes pip-doctor lists (or find them with `fuser -v
+        FILE`), then run the command again. For a mount point: unmount it, or
+        do not change what is mounted there.""",
+        prevent="""Stop services that run from an environment before upgrading
+        it, or install into a new environment and switch over.""",
+        links=(_links.FUSER_MANUAL,),
+    ),
+    Explanation(
+        id="externally-managed",
+        title="the Python is managed by the operating system (PEP 668)",
+        what="""The interpreter carries an EXTERNALLY-MANAGED marker: its
+        packages belong to the operating system's package manager, and pip
+        refuses to install into it (`error: externally-managed-environment`,
+        pip 23.0 and later).""",
+        why="""Usually a virtual environment was made but not used: `pip`
+        (or `sudo pip`) is the system's, not the environment's. Or no
+        environment was made at all.""",
+        fix="""Run pip with the environment's own Python (`.venv/bin/python -m
+        pip install ...`), or create one (`python3 -m venv ~/.venv`). For a
+        command-line application, `pipx install NAME`. The operating system's
+        package (`apt install python3-NAME`) is another way.
+        `--break-system-packages` only moves the problem: it can break system
+        tools.""",
+        prevent="""Always call `path/to/venv/bin/python -m pip`, or activate the
+        environment first.""",
+        links=(_links.PEP_668, _links.EXTERNALLY_MANAGED_SPEC, _links.PIPX),
+    ),
+    Explanation(
+        id="os-owned-package",
+        title="the package belongs to the operating system",
+        what="""pip was asked to uninstall or upgrade a package that the
+        operating system's package manager installed (a Debian or Fedora
+        `python3-*` package). pip refuses (`uninstall-no-record-file`,
+        `uninstall-distutils-installed-package`) or cannot remove its files.""",
+        why="""Upgrading a library that system tools also use, in the system
+        Python.""",
+        fix="""Install the version you need into a virtual environment (with
+        `--system-site-packages` to keep seeing the other system packages);
+        change the system's copy only with the package manager.""",
+        prevent="""Keep the system Python for the system; use environments for
+        your own work.""",
+        links=(_links.EXTERNALLY_MANAGED_SPEC, _links.VENV_GUIDE),
     ),
 )
 

@@ -38,6 +38,11 @@ WARN_CHMOD_777 = (
     "change code that you (or root) will run, and pip's next install still leaves "
     "files with the wrong owner."
 )
+WARN_CONDA_USER = (
+    "In a conda environment, do not follow pip's `--user` hint: the user site "
+    "(~/.local) is shared by every conda environment and Python of the same "
+    "version, so what you install there leaks into all of them."
+)
 WARN_BREAK_SYSTEM_PACKAGES = (
     "Do not add `--break-system-packages`: the PEP 668 marker is there because the "
     "operating system's package manager owns this Python; pip may overwrite or "
@@ -78,6 +83,58 @@ def requirements(situation: Situation) -> tuple[tuple[str, ...], bool]:
     if asked:
         return asked, True
     return (PLACEHOLDER,), False
+
+
+#: Options a fix that installs elsewhere drops from the user's command: the
+#: destination and PEP 668's override (option -> how many values follow it).
+DESTINATION_OPTIONS: dict[str, int] = {
+    "--user": 0, "--target": 1, "-t": 1, "--prefix": 1, "--root": 1,
+    "--break-system-packages": 0,
+}
+
+
+def _without(args: Sequence[str], drop: dict[str, int]) -> list[str]:
+    """``args`` without the options in ``drop`` (``--opt V``, ``--opt=V``, ``-tV``)."""
+    kept: list[str] = []
+    skip = 0
+    for index, arg in enumerate(args):
+        if skip:
+            skip -= 1
+            continue
+        if arg == "--":
+            kept += args[index:]
+            break
+        if arg in drop:
+            skip = drop[arg]
+            continue
+        name = arg.split("=", 1)[0]
+        if arg.startswith("--") and "=" in arg and drop.get(name) == 1:
+            continue
+        if not arg.startswith("--") and len(arg) > 2 and drop.get(arg[:2]) == 1:
+            continue
+        kept.append(arg)
+    return kept
+
+
+def command_args(situation: Situation, add: Sequence[str] = (),
+                 drop: Optional[dict[str, int]] = None) -> Optional[list[str]]:
+    """The user's own pip command line (after ``pip``), with the options in
+    ``drop`` removed (by default the destination options) and ``add`` put after
+    the command name; None when the command line is not known.
+
+    Everything else stays: requirements, ``-r`` files, constraints,
+    ``-U``/``--upgrade``, ``--pre``, index and find-links options,
+    ``--no-deps``... Credentials in index URLs are masked when the report is
+    rendered, like everywhere else.
+    """
+    argv = list(situation.context.argv)
+    command = situation.context.command
+    if command not in argv:
+        return None
+    index = argv.index(command)
+    dropped = DESTINATION_OPTIONS if drop is None else drop
+    return [*_without(argv[:index], dropped), command, *add,
+            *_without(argv[index + 1:], dropped)]
 
 
 def _with_placeholder_note(summary: str, known: bool) -> str:
@@ -145,28 +202,102 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
             commands=shell_commands(create),
             safety="safe",
         )
-    reqs, known = requirements(situation)
+    if situation.fact("environment", "kind") == "conda":
+        return conda_env(situation)
+    args, known = rerun_args(situation)
     return Fix(
         summary=_with_placeholder_note(
             f"Create a virtual environment you own at {target} and install into it{note}",
             known,
         ),
-        commands=shell_commands(create, [env_python(situation, target), "-m", "pip", "install",
-                                         *reqs]),
+        commands=shell_commands(create, [env_python(situation, target), "-m", "pip", *args]),
+        safety="safe",
+    )
+
+
+def rerun_args(situation: Situation, add: Sequence[str] = (),
+               drop: Optional[dict[str, int]] = None) -> tuple[list[str], bool]:
+    """``(args after "pip", known)``: the user's command (see :func:`command_args`),
+    else ``install``/``uninstall`` of the requirements (or the placeholder).
+    """
+    args = command_args(situation, add, drop)
+    if args is not None:
+        return args, True
+    reqs, known = requirements(situation)
+    verb = "uninstall" if situation.context.command == "uninstall" else "install"
+    return [verb, *add, *reqs], known
+
+
+def own_tmpdir(situation: Situation, summary: str) -> Optional[Fix]:
+    """Make ``HOME/tmp`` and re-run the user's command with ``TMPDIR`` pointing
+    there; None when the account has no directory of its own to offer.
+    ``summary`` may use ``{tmp}``.
+    """
+    home = own_directory(situation)
+    if not home:
+        return None
+    tmp = join(situation, home, "tmp")
+    args, known = rerun_args(situation, drop={})
+    return Fix(
+        summary=_with_placeholder_note(
+            summary.format(tmp=tmp) + directory_note(situation, tmp), known),
+        commands=shell_commands(
+            ["mkdir", "-p", tmp],
+            ["env", f"TMPDIR={tmp}", python_of(situation), "-m", "pip", *args],
+            shells=POSIX_SHELLS,
+        ),
+        safety="safe",
+    )
+
+
+def without_cache(situation: Situation, summary: str) -> Fix:
+    """The user's command again with ``--no-cache-dir`` (any ``--cache-dir`` dropped)."""
+    args, _known = rerun_args(situation, ["--no-cache-dir"],
+                              drop={"--cache-dir": 1, "--no-cache-dir": 0})
+    return Fix(
+        summary=summary,
+        commands=shell_commands([python_of(situation), "-m", "pip", *args]),
+        safety="safe",
+    )
+
+
+#: The name suggested for a new conda environment.
+CONDA_ENV_NAME = "pip-env"
+
+
+def conda_env(situation: Situation) -> Fix:
+    """A conda environment of the account's own, with this Python's version, and
+    the command re-run in it (``conda run``; ``conda activate`` for a shell).
+    """
+    version = situation.fact("interpreter", "version")
+    python = "python"
+    if isinstance(version, str) and version.count(".") >= 1:
+        python = "python=" + ".".join(version.split(".")[:2])
+    args, known = rerun_args(situation)
+    return Fix(
+        summary=_with_placeholder_note(
+            f"Create a conda environment of your own ({CONDA_ENV_NAME}) and install "
+            "into it (then `conda activate " + CONDA_ENV_NAME + "` to use it)",
+            known,
+        ),
+        commands=shell_commands(
+            ["conda", "create", "-y", "-n", CONDA_ENV_NAME, python],
+            ["conda", "run", "-n", CONDA_ENV_NAME, "python", "-m", "pip", *args],
+        ),
         safety="safe",
     )
 
 
 def pip_install(situation: Situation, python: str, summary: str,
                 options: Sequence[str] = (), safety: Safety = "safe") -> Fix:
-    """Run ``python -m pip install OPTIONS REQS`` (the failing command's requirements);
-    ``uninstall`` instead when that was the command that failed.
+    """Re-run the user's pip command with ``python``, its destination options
+    replaced by ``options`` (see :func:`command_args`); without a known command
+    line, ``install OPTIONS REQS`` (``uninstall`` when that failed).
     """
-    reqs, known = requirements(situation)
-    verb = "uninstall" if situation.context.command == "uninstall" else "install"
+    args, known = rerun_args(situation, options)
     return Fix(
         summary=_with_placeholder_note(summary, known),
-        commands=shell_commands([python, "-m", "pip", verb, *options, *reqs]),
+        commands=shell_commands([python, "-m", "pip", *args]),
         safety=safety,
     )
 
@@ -192,10 +323,18 @@ def user_install_allowed(situation: Situation) -> bool:
     """
     return (
         situation.context.command != "uninstall"
+        and situation.fact("environment", "kind") != "conda"
         and situation.fact("user_site", "allowed") is True
         and situation.fact("user_site", "enabled") is True
         and not situation.fact("environment", "externally_managed")
     )
+
+
+def with_conda_warning(situation: Situation, warnings: Iterable[str]) -> tuple[str, ...]:
+    """``warnings``, and in a conda environment why pip's ``--user`` hint is wrong."""
+    if situation.fact("environment", "kind") == "conda":
+        return (*warnings, WARN_CONDA_USER)
+    return tuple(warnings)
 
 
 def chown(situation: Situation, path: str, *, sudo: bool) -> Optional[Fix]:

@@ -194,6 +194,18 @@ def space(path: str) -> tuple[Optional[int], Optional[int], Optional[int]]:
     return None, None, None
 
 
+def name_max(path: str) -> Optional[int]:
+    """The longest file name (bytes) the filesystem holding ``path`` allows
+    (143 on eCryptfs, 255 on most others), None when it cannot be asked.
+    """
+    if not hasattr(os, "statvfs"):
+        return None
+    try:
+        return int(os.statvfs(path).f_namemax) or None
+    except (OSError, ValueError):
+        return None
+
+
 def uid_of(st: Optional[os.stat_result]) -> Optional[int]:
     return st.st_uid if st is not None and HAS_UIDS else None
 
@@ -239,6 +251,23 @@ class Mount:
     point: str
     fs_type: str
     readonly: bool
+    #: The mount's own options (``ro``, ``noexec``, ``nosuid``...).
+    options: tuple[str, ...] = ()
+    #: The filesystem's options (an overlay's ``lowerdir=``, ``upperdir=``...).
+    super_options: tuple[str, ...] = ()
+
+    @property
+    def noexec(self) -> bool:
+        """Programs on this mount may not be executed."""
+        return "noexec" in self.options
+
+    def option(self, name: str) -> Optional[str]:
+        """The value of ``name=...`` among the filesystem's options, or None."""
+        prefix = name + "="
+        for item in self.super_options:
+            if item.startswith(prefix):
+                return item[len(prefix):]
+        return None
 
 
 def _unescape(field: bytes) -> str:
@@ -282,15 +311,22 @@ def mounts() -> list[Mount]:
             if not tail:
                 continue
             options = fields[5].split(b",")
-            found.append(Mount(_unescape(fields[4]), os.fsdecode(tail[0]), b"ro" in options))
+            found.append(Mount(
+                _unescape(fields[4]), os.fsdecode(tail[0]), b"ro" in options,
+                options=tuple(os.fsdecode(o) for o in options),
+                super_options=tuple(_unescape(o) for o in tail[2].split(b","))
+                if len(tail) > 2 else (),
+            ))
         return found
     data = _read(PROC_MOUNTS)
     for line in (data or b"").splitlines():
         fields = line.split(b" ")
         if len(fields) >= 4:
-            found.append(
-                Mount(_unescape(fields[1]), os.fsdecode(fields[2]), b"ro" in fields[3].split(b","))
-            )
+            options = fields[3].split(b",")
+            found.append(Mount(
+                _unescape(fields[1]), os.fsdecode(fields[2]), b"ro" in options,
+                options=tuple(os.fsdecode(o) for o in options),
+            ))
     return found
 
 

@@ -52,16 +52,66 @@ PIP_LOCAL_PACKAGES = Link(
     title="pip user guide: installing from local packages (--no-index --find-links)",
     url="https://pip.pypa.io/en/stable/user_guide/#installing-from-local-packages",
 )
+CHMOD_MANUAL = Link(
+    title="chmod: change file mode bits (GNU coreutils manual)",
+    url="https://www.gnu.org/software/coreutils/manual/html_node/chmod-invocation.html",
+)
+TEMPFILE_DOCS = Link(
+    title="tempfile.gettempdir: how Python chooses its temporary directory",
+    url="https://docs.python.org/3/library/tempfile.html#tempfile.gettempdir",
+)
+PIP_CACHING = Link(
+    title="pip user guide: caching",
+    url="https://pip.pypa.io/en/stable/topics/caching/",
+)
+PIP_CACHE_COMMAND = Link(
+    title="pip cache",
+    url="https://pip.pypa.io/en/stable/cli/pip_cache/",
+)
+PIPX = Link(
+    title="Installing stand alone command line tools (pipx)",
+    url="https://packaging.python.org/en/latest/guides/installing-stand-alone-command-line-tools/",
+)
+EXTERNALLY_MANAGED_SPEC = Link(
+    title="Externally managed environments (PyPA specification)",
+    url="https://packaging.python.org/en/latest/specifications/externally-managed-environments/",
+)
+OVERLAYFS_DOCS = Link(
+    title="Overlay filesystem: renaming directories (Linux kernel documentation)",
+    url="https://docs.kernel.org/filesystems/overlayfs.html#renaming-directories",
+)
+PYTHON_ENV_VARS = Link(
+    title="Python environment variables: PYTHONUSERBASE",
+    url="https://docs.python.org/3/using/cmdline.html#envvar-PYTHONUSERBASE",
+)
+PIP_UNINSTALL = Link(
+    title="pip uninstall",
+    url="https://pip.pypa.io/en/stable/cli/pip_uninstall/",
+)
+FUSER_MANUAL = Link(
+    title="fuser: identify processes using files",
+    url="https://man7.org/linux/man-pages/man1/fuser.1.html",
+)
 
 __all__ = [
+    "CHMOD_MANUAL",
+    "EXTERNALLY_MANAGED_SPEC",
+    "FUSER_MANUAL",
     "INSTALLING_TUTORIAL",
+    "OVERLAYFS_DOCS",
     "PEP_668",
+    "PIPX",
+    "PIP_CACHE_COMMAND",
+    "PIP_CACHING",
     "PIP_CONFIGURATION",
     "PIP_HTTPS_CERTIFICATES",
     "PIP_LOCAL_PACKAGES",
     "PIP_PROXY",
     "PIP_TARGET_OPTION",
+    "PIP_UNINSTALL",
     "PIP_USER_INSTALLS",
+    "PYTHON_ENV_VARS",
+    "TEMPFILE_DOCS",
     "TRUSTSTORE",
     "VENV_DOCS",
     "VENV_GUIDE",

@@ -355,13 +355,15 @@ _FAMILY_LINES = {
 
 def _fallback(report: Report, pen: Pen) -> list[str]:
     said = _FAMILY_LINES.get(report.error.family)
-    lines = [
-        f"{pen.paint('pip-doctor', 'title')}: "
-        + (f"{said}; no known cause matched it." if said else
-           "no known cause matched this error.")
-        + " What was measured:",
-        "",
-    ]
+    if said is None:
+        lines = [
+            f"{pen.paint('pip-doctor', 'title')}: no known cause matched this error. "
+            "What was measured:",
+            "",
+        ]
+    else:
+        lines = [*pen.block(f"{said}; no known cause matched it. What was measured:",
+                            f"{pen.paint('pip-doctor', 'title')}: ", "  "), ""]
     rows = list(fact_rows(report))
     label_width = max((len(label) for label, _value in rows), default=0) + 2
     for label, value in rows:

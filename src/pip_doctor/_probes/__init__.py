@@ -11,15 +11,19 @@ from __future__ import annotations
 from pip_doctor._model import Probe
 from pip_doctor._probes import (
     account,
+    cache,
     destinations,
     environment,
     foreign_files,
+    in_use,
     interpreter,
     leftovers,
     network,
     network_probes,
+    os_package,
     path,
     scheme,
+    temp_dir,
     user_site,
 )
 from pip_doctor.hookspecs import hookimpl
@@ -36,6 +40,10 @@ BUILTIN_PROBES: tuple[Probe, ...] = (
     foreign_files.PROBE,
     user_site.PROBE,
     leftovers.PROBE,
+    temp_dir.PROBE,
+    cache.PROBE,
+    in_use.PROBE,
+    os_package.PROBE,
 )
 
 

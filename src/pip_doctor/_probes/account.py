@@ -56,6 +56,8 @@ def run(situation: Situation) -> dict[str, Any]:
         "home": home,
         "home_writable": home_writable,
         "is_root": euid == 0,
+        "in_passwd": _fs.owner_name(euid) is not None if euid is not None else None,
+        "home_env": os.environ.get("HOME"),
         "sudo_user": _fs.environ("SUDO_USER"),
         "sudo_uid": int(sudo_uid) if sudo_uid and sudo_uid.isdigit() else None,
     }

@@ -175,7 +175,8 @@ def _empty(source: Optional[str], given: Optional[str]) -> dict[str, Any]:
         "owner_uid", "owner_name", "group_gid", "group_name", "mode", "mode_text",
         "writable", "readonly_mount", "mount_point", "fs_type", "free_bytes",
         "total_bytes", "free_inodes", "ancestors", "environment_root", "environment_kind",
-        "in_this_environment", "located", "located_matches",
+        "in_this_environment", "located", "located_matches", "noexec_mount", "name_max",
+        "longest_name", "longest_name_bytes", "overlay_layer", "overlay_upperdir",
     )
     return {"source": source, "given": given, **dict.fromkeys(keys), "error": None}
 
@@ -249,7 +250,52 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         located=located,
         located_matches=matches,
         error=error,
+        noexec_mount=mount.noexec if mount is not None else None,
+        name_max=_fs.name_max(found.path),
+        **_longest_name(absolute),
+        **_overlay(mount, resolved or absolute),
     )
+    return facts
+
+
+def _longest_name(path: str) -> dict[str, Any]:
+    """The longest part of ``path`` and its length in bytes (what name limits count)."""
+    parts = [part for part in path.replace("\\", "/").split("/") if part]
+    if not parts:
+        return {"longest_name": None, "longest_name_bytes": None}
+    sizes = [len(part.encode("utf-8", "surrogateescape")) if _encodable(part) else len(part) * 3
+             for part in parts]
+    index = max(range(len(parts)), key=sizes.__getitem__)
+    return {"longest_name": parts[index], "longest_name_bytes": sizes[index]}
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _overlay(mount: Optional[_fs.Mount], path: str) -> dict[str, Any]:
+    """On an overlay mount: whether ``path`` (or its nearest existing part) is
+    in the writable upper layer or only in a lower one (an image layer).
+    """
+    facts: dict[str, Any] = {"overlay_layer": None, "overlay_upperdir": None}
+    if mount is None or mount.fs_type != "overlay":
+        return facts
+    upper = mount.option("upperdir")
+    facts["overlay_upperdir"] = upper
+    relative = os.path.relpath(path, mount.point) if _fs.is_within(path, mount.point) else None
+    if upper is None or relative is None:
+        return facts
+    current = relative
+    while current not in ("", ".", os.sep):
+        if os.path.lexists(os.path.join(mount.point, current)):
+            break
+        current = os.path.dirname(current)
+    in_upper = os.path.lexists(os.path.join(upper, current)) if current not in ("", ".") else True
+    facts["overlay_layer"] = "upper" if in_upper else "lower"
     return facts
 
 

@@ -149,6 +149,16 @@ def install_options_used(situation: Situation) -> bool:
     return bool(options.user or directory_options(options))
 
 
+def your_place(situation: Situation, root: str) -> str:
+    """How to name ``root`` to its owner: the user site (``~/.local``) is not
+    an environment of its own but one shared by every Python of a version.
+    """
+    base = text_fact(situation, "user_site", "base")
+    if base is not None and (root == base or is_within(root, base)):
+        return "your user site-packages"
+    return "your environment"
+
+
 def downgrade(confidence: Confidence) -> Confidence:
     return "medium" if confidence == "high" else "low"
 
@@ -184,3 +194,32 @@ def behind_wrong_environment(situation: Situation, confidence: Confidence) -> Co
     if activated_elsewhere(situation):
         return downgrade(confidence)
     return confidence
+
+
+def reference(situation: Situation) -> Optional[str]:
+    """The id of the pip error behind the failure (``externally-managed-environment``,
+    ``uninstall-no-record-file``...), from the error or one behind it.
+    """
+    for error in situation.error.errors:
+        if error.reference:
+            return error.reference
+    return None
+
+
+def messages(situation: Situation) -> str:
+    """The text of the error, of the errors behind it and pip's logged warnings:
+    what rules search for pip's own words.
+    """
+    parts = [error.message for error in situation.error.errors]
+    parts += list(situation.context.log)
+    return "\n".join(parts)
+
+
+def mode_bits(text: Any) -> Optional[int]:
+    """``"0o555"`` as a number, None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return int(text, 8)
+    except ValueError:
+        return None

@@ -22,6 +22,7 @@ from pip_doctor._rules._common import (
     permission_strength,
     text_fact,
     who,
+    your_place,
 )
 
 ID = "foreign-owned-files"
@@ -96,15 +97,16 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     fixes = _fixes.reclaim_or_new_venv(situation, root, take_back=take_back)
     return Diagnosis(
         id=ID,
-        title=f"Files inside your environment {code(root)} belong to another account",
+        title=f"Files inside {your_place(situation, root)} {code(root)} belong to another "
+        "account",
         confidence=confidence,
         evidence=evidence,
         fixes=fixes,
         links=(_links.VENV_GUIDE, _links.PIP_USER_INSTALLS),
-        warnings=(
+        warnings=_fixes.with_conda_warning(situation, (
             _fixes.WARN_SUDO_PIP + " An earlier `sudo pip` is the usual source of such files.",
             _fixes.WARN_CHMOD_777,
-        ),
+        )),
     )
 
 

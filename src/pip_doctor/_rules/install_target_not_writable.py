@@ -21,13 +21,26 @@ from pip_doctor._rules._common import (
     text_fact,
     who,
 )
+from pip_doctor._shells import shell_commands
 
 ID = "install-target-not-writable"
+
+#: The commands that save files instead of installing: their option and the
+#: name of its value in pip's parsed options.
+SAVE_OPTIONS = {"download": ("-d", "download_dir"), "wheel": ("-w", "wheel_dir")}
+_KINDS = {"-d": "download directory", "-w": "wheel directory"}
+#: How those options are written (option -> how many values follow).
+SAVE_FLAGS = {"-d": 1, "--dest": 1, "--destination-dir": 1, "--destination": 1,
+              "-w": 1, "--wheel-dir": 1}
 
 
 def destination(situation: Situation) -> Optional[tuple[str, str]]:
     """``(option, directory)`` the failing command was told to install into."""
     options = situation.context.options
+    saved = SAVE_OPTIONS.get(situation.context.command)
+    if saved is not None:
+        value = situation.context.pip_options.get(saved[1])
+        return (saved[0], value) if isinstance(value, str) and value else None
     directories = directory_options(options)
     if directories:
         return directories[0]
@@ -65,6 +78,16 @@ def _fixes_for(situation: Situation, flag: str, measured: str) -> list[Fix]:
         chown = _fixes.reclaim(situation, measured)
         if chown is not None:
             fixes.append(chown)
+    if flag in ("-d", "-w"):
+        other = _other_target(situation, measured)
+        args, _known = _fixes.rerun_args(situation, [flag, other], drop=SAVE_FLAGS)
+        fixes.append(Fix(
+            summary=f"Save into a directory you own instead: {other}"
+            + _fixes.directory_note(situation, other),
+            commands=shell_commands([_fixes.python_of(situation), "-m", "pip", *args]),
+            safety="safe",
+        ))
+        return fixes
     if flag == "--target":
         other = _other_target(situation, measured)
         fixes.append(_fixes.pip_install(
@@ -97,7 +120,8 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     )
     evidence = [error_line(situation)]
     evidence.append(
-        f"the install was asked to go to {code(given)} ({flag})"
+        f"the {'files were' if flag in SAVE_FLAGS else 'install was'} asked to go to "
+        f"{code(given)} ({flag})"
         + (f", which is {code(measured)}" if measured != given else "")
     )
     place = failing_place_line(situation)
@@ -110,12 +134,14 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         links = (_links.PIP_USER_INSTALLS, _links.VENV_GUIDE)
     return Diagnosis(
         id=ID,
-        title=f"The install destination {code(measured)} ({flag}) is not writable by you",
+        title=f"The {_KINDS.get(flag, 'install destination')} {code(measured)} ({flag}) "
+        "is not writable by you",
         confidence=strength if confident else downgrade(strength),
         evidence=evidence,
         fixes=_fixes_for(situation, flag, measured),
         links=links,
-        warnings=(_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777),
+        warnings=_fixes.with_conda_warning(
+            situation, (_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777)),
     )
 
 

@@ -101,7 +101,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence=evidence,
         fixes=fixes,
         links=links,
-        warnings=warnings,
+        warnings=_fixes.with_conda_warning(situation, warnings),
     )
 
 

@@ -1,0 +1,99 @@
+"""``file-in-use``: the file pip must replace or remove is held: EBUSY or
+ETXTBSY on Linux (a running program, an NFS ``.nfsXXXX`` file kept by a
+process that still has it open, a directory something is mounted on), a
+sharing or lock violation on Windows (WinError 32/33).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from pip_doctor import _fixes, _links
+from pip_doctor._model import Diagnosis, Fix, Rule, Situation
+from pip_doctor._rules._common import code, error_line
+from pip_doctor._shells import shell_commands
+
+ID = "file-in-use"
+
+
+def _holders(situation: Situation) -> list[Mapping[str, Any]]:
+    return [h for h in situation.fact("in_use", "holders") or () if isinstance(h, Mapping)]
+
+
+_HOW = {"fd": "has it open", "map": "has it loaded (running or mapped)",
+        "cwd": "works in it", "restart-manager": "holds it (Windows Restart Manager)"}
+
+
+def check(situation: Situation) -> Optional[Diagnosis]:
+    if situation.error.family != "in-use":
+        return None
+    holders = _holders(situation)
+    mounts = [str(m) for m in situation.fact("in_use", "mount_points") or ()]
+    measured = situation.fact("in_use", "measured") is True
+    evidence = [error_line(situation)]
+    for holder in holders:
+        evidence.append(f"process {holder.get('pid')} ({holder.get('name')}) "
+                        f"{_HOW.get(str(holder.get('how')), 'holds it')}")
+    for mount in mounts:
+        evidence.append(f"{code(mount)} is a mount point: a directory something is mounted "
+                        "on cannot be moved or removed")
+    names = [n for e in situation.error.errors for n in (e.filename, e.filename2) if n]
+    if any("/.nfs" in n for n in names):
+        evidence.append("`.nfs...` files are NFS's stand-ins for files deleted while a "
+                        "process still has them open")
+    if not holders and not mounts:
+        if measured:
+            scope = ("all processes" if situation.fact("in_use", "all_processes")
+                     else "your own processes")
+            evidence.append(f"none of {scope} holds it now (it may have been released "
+                            "since, or be held on another machine)")
+        else:
+            evidence.append("which process holds it was not measured")
+    fixes: list[Fix] = []
+    if holders:
+        pids = sorted({str(h.get("pid")) for h in holders})
+        fixes.append(Fix(
+            summary="Stop the programs that hold the file (close them normally if you can), "
+            "then run your command again",
+            commands=shell_commands(["kill", *pids], shells=_fixes.POSIX_SHELLS),
+            safety="review",
+        ))
+    elif mounts:
+        fixes.append(Fix(
+            summary=f"Unmount {mounts[0]} (or leave it in place and do not remove or upgrade "
+            "what is mounted there)",
+            commands=shell_commands(["sudo", "umount", mounts[0]], shells=_fixes.POSIX_SHELLS),
+            safety="review",
+        ))
+    elif names and not _fixes.is_windows(situation):
+        fixes.append(Fix(
+            summary="See which processes use the file, stop them, and run your command again",
+            commands=shell_commands(["fuser", "-v", names[0]], shells=_fixes.POSIX_SHELLS),
+            safety="safe",
+        ))
+    fixes.append(_fixes.pip_install(situation, _fixes.python_of(situation),
+                                    "Then run your command again"))
+    title = "The file pip must change is in use"
+    if holders:
+        title += f" by {holders[0].get('name')} (pid {holders[0].get('pid')})"
+    elif mounts:
+        title = f"{code(mounts[0])} is busy: something is mounted on it"
+    return Diagnosis(
+        id=ID,
+        title=title,
+        confidence="high" if holders or mounts else "medium",
+        evidence=evidence,
+        fixes=fixes,
+        links=(_links.FUSER_MANUAL,),
+        warnings=("Do not delete the file by force or reboot in the middle of an install: "
+                  "stop what holds it, then let pip finish.",),
+    )
+
+
+RULE = Rule(
+    id=ID,
+    check=check,
+    description="the file is held by a running process (EBUSY/ETXTBSY; WinError 32/33)",
+    families=frozenset({"in-use"}),
+)
