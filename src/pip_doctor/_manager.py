@@ -284,7 +284,7 @@ class PluginManager(pluggy.PluginManager):
         return [c for c in self._rules if c.item.id not in self.blocked]
 
     def plugin_modules(self) -> Iterable[ModuleType]:
-        """The modules of loaded plugins (imported before pip blocks imports)."""
+        """The modules of loaded plugins."""
         for _name, plugin in self.list_name_plugin():
             if isinstance(plugin, ModuleType):
                 yield plugin

@@ -16,8 +16,9 @@ pip's ``--no-color`` cannot reach us; so ``color=None`` (what pip gets) means
 no colour. The command line
 decides with :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``).
 
-Everything here is imported at module level: this runs after pip 26.3 has
-blocked imports.
+Inside pip this runs in the child process that diagnoses a failed command
+(``pip_doctor._child``), which writes the text to pip's stderr after pip's
+own lines.
 """
 
 from __future__ import annotations

@@ -105,8 +105,8 @@ def pip_doctor_probes() -> Iterable[Probe]:
         def pip_doctor_probes():
             return [Probe(id="acme/home-fs", run=_home_fs, timeout=0.1)]
 
-    This is also the moment to read your plugin's own configuration files:
-    it runs before pip 26.3 blocks imports. A mistake you find there can be
+    This is also the moment to read your plugin's own configuration files
+    (once, when plugins load). A mistake you find there can be
     returned as a :class:`pip_doctor.Problem` item among the probes (or
     rules); it is shown in the report's ``problems``.
     """
