@@ -7,18 +7,12 @@ for the shortcuts not to take, ``Link:`` lines and the ``pip-doctor explain``
 pointer. Lower-ranked causes follow in short form. With no cause found, an
 honest summary of what was measured.
 
-Colour: inside pip this text goes through pip's logging handler, which paints
-the whole error record red on a terminal (pip 21-23: one red span around the
-record; pip 26.3: each line). Escape codes pass through it unchanged (checked
-on a pseudo-terminal with pip 23.2.1's and 26.3's handlers), but a reset
-inside the record ends pip's red for the rest of the record or line, and
-pip's ``--no-color`` cannot reach us; so ``color=None`` (what pip gets) means
-no colour. The command line
-decides with :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``).
-
-Inside pip this runs in the child process that diagnoses a failed command
-(``pip_doctor._child``), which writes the text to pip's stderr after pip's
-own lines.
+Colour: ``color=None`` means none. The command line decides with
+:func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``); inside pip
+the child process that diagnoses a failed command (``pip_doctor._child``)
+decides the same way for pip's stderr, as pip's process measured it, and
+pip's ``--no-color`` turns it off. The text is written after pip's own lines,
+not through pip's logging handler.
 """
 
 from __future__ import annotations
