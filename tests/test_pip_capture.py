@@ -103,6 +103,7 @@ class Pip:
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(self.wheels),
             "PIP_CACHE_DIR": str(self.home / "cache"),
+            "NO_COLOR": "1",  # a FORCE_COLOR in the caller's environment changes nothing
             **dict(env),
         })
         if not hook:  # this environment may have pip-doctor installed: switch it off
