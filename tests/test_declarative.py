@@ -226,7 +226,7 @@ def test_rules_are_read_at_load_time_not_when_pip_fails(tmp_path, monkeypatch):
     assert report.problems == ()
 
 
-def test_a_slow_rules_file_costs_the_probe_hook_not_the_rules_or_redactions(
+def test_a_slow_rules_file_costs_the_configure_hook_not_the_rules_or_redactions(
     tmp_path, monkeypatch
 ):
     # A rules file that is a named pipe: reading it waits for a real writer,
@@ -254,7 +254,7 @@ def test_a_slow_rules_file_costs_the_probe_hook_not_the_rules_or_redactions(
         manager = _manager.get_manager()
     finally:
         writer.join()
-    assert any("pip_doctor_probes failed: timed out" in p.message
+    assert any("pip_doctor_configure failed: timed out" in p.message
                for p in manager.load_problems if p.source == "pip_doctor.declarative")
     report = pip_doctor.diagnose(OSError(errno.EACCES, "at hidden-words"))
     assert report.get("t/slow") is not None, report.problems

@@ -102,7 +102,9 @@ def test_entry_points_load_with_distribution_version_and_ids(site, monkeypatch):
     assert info.to_dict() == {
         "name": "good", "origin": "entrypoint", "module": "pd_ep_good",
         "distribution": "good-plugin", "version": "2.5", "status": "loaded", "error": None,
-        "probes": ["good/fact"], "rules": ["good/rule"], "blocked_ids": [],
+        "hooks": ["pip_doctor_probes", "pip_doctor_rules"],
+        "probes": ["good/fact"], "rules": ["good/rule"], "explanations": [], "blocked_ids": [],
+        "problems": [],
     }
     assert pip_doctor.diagnose(ENOSPC).get("good/seen") is not None
 

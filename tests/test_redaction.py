@@ -97,10 +97,12 @@ def test_secrets_wait_for_a_pip_config_read_that_overran_its_hook(tmp_path, monk
 
     writer = threading.Thread(target=write_late)
     writer.start()
+    plugin = _redact.Plugin()
+    config = pip_doctor.Config(environ={"PIP_CONFIG_FILE": str(pipe)})
     try:
-        loading = _timebox.call(_redact.pip_doctor_probes, 0.1)
+        loading = _timebox.call(lambda: plugin.pip_doctor_configure(config), 0.1)
         assert (loading.error or "").startswith("timed out")
-        secrets = _redact.pip_doctor_secrets(situation=None)
+        secrets = plugin.pip_doctor_secrets(situation=None)
     finally:
         writer.join()
     assert TOKEN in secrets

@@ -88,7 +88,8 @@ def with_causes(report: Report, venv: Path) -> Report:
                    commands=shell_commands(["python3", "-m", "venv", "x"])),),
         warnings=("never shown in the short form",),
     )
-    return report.with_diagnosis(best).with_diagnosis(other)
+    both = report.with_diagnosis(best).with_diagnosis(other)
+    return attrs.evolve(both, explained={best.id, other.id})  # as the engine marks built-ins
 
 
 def layout(text: str) -> list[str]:

@@ -9,8 +9,10 @@ The public API, importable without running pip:
 - :class:`Report` -- ``.diagnoses`` (best first), ``.to_dict()`` (JSON,
   schema_version 1), ``.to_json()``, ``.to_text()``.
 - For plugins: :data:`hookimpl`, :class:`Probe`, :class:`Rule`,
-  :class:`Diagnosis`, :class:`Fix`, :class:`Link`, :func:`shell_commands`;
-  the hooks are documented in :mod:`pip_doctor.hookspecs`.
+  :class:`Diagnosis`, :class:`Fix`, :class:`Link`, :class:`Explanation`,
+  :class:`Config`, :func:`shell_commands`; the hooks are documented in
+  :mod:`pip_doctor.hookspecs`, and :mod:`pip_doctor.testing` helps test a
+  plugin. Every record takes keyword arguments only.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ if TYPE_CHECKING:
     from pip_doctor._api import diagnose, format_os_error
     from pip_doctor._model import (
         Command,
+        Config,
         Diagnosis,
         ErrorInfo,
+        Explanation,
         Facts,
         Fix,
         InstallContext,
@@ -49,7 +53,8 @@ _HOMES = {
     "format_os_error": "pip_doctor._api",
     **dict.fromkeys(
         (
-            "Command", "Diagnosis", "ErrorInfo", "Facts", "Fix", "InstallContext",
+            "Command", "Config", "Diagnosis", "ErrorInfo", "Explanation", "Facts", "Fix",
+            "InstallContext",
             "InstallOptions", "Link", "Probe", "Problem", "Report", "Rule", "Situation",
         ),
         "pip_doctor._model",
@@ -76,8 +81,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Command",
+    "Config",
     "Diagnosis",
     "ErrorInfo",
+    "Explanation",
     "Facts",
     "Fix",
     "InstallContext",

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TextIO
 
 if TYPE_CHECKING:
-    from pip_doctor._explain import Explanation
+    from pip_doctor._model import Explanation
 
 PROG = "pip-doctor"
 
@@ -332,18 +332,19 @@ def _diagnose(parsed: argparse.Namespace) -> int:
 
 
 def _explain(parsed: argparse.Namespace) -> int:
-    from pip_doctor._explain import CAUSES, explain
+    from pip_doctor._manager import get_manager
 
+    causes = get_manager().get_explanations()
     if parsed.cause_id is None:
-        _write(_cause_list(CAUSES))
+        _write(_cause_list(causes))
         return OK
-    text = explain(parsed.cause_id)
-    if text is None:
+    cause = causes.get(parsed.cause_id)
+    if cause is None:
         sys.stderr.write(f"{PROG} explain: unknown cause id {parsed.cause_id!r}. "
                          "Known ids:\n")
-        sys.stderr.write(_cause_list(CAUSES))
+        sys.stderr.write(_cause_list(causes))
         return USAGE
-    _write(text if text.endswith("\n") else text + "\n")
+    _write(cause.text)
     return OK
 
 

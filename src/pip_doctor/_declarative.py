@@ -78,8 +78,8 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional, Union
 
-from pip_doctor import _manager, _timebox
-from pip_doctor._model import Probe, Problem, Report, Rule, Situation
+from pip_doctor import _timebox
+from pip_doctor._model import Config, Explanation, Probe, Problem, Report, Rule, Situation
 from pip_doctor.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ if TYPE_CHECKING:
 RULES_VARIABLE = "PIP_DOCTOR_RULES"
 
 
-def site_rules_files(environ: Mapping[str, str] = os.environ) -> list[str]:
+def site_rules_files(environ: Mapping[str, str]) -> list[str]:
     """The site-wide rules files, machine first, then this environment's."""
     files = []
     if os.name == "nt":
@@ -101,7 +101,7 @@ def site_rules_files(environ: Mapping[str, str] = os.environ) -> list[str]:
     return files
 
 
-def rules_files(environ: Mapping[str, str] = os.environ) -> list[tuple[str, bool]]:
+def rules_files(environ: Mapping[str, str]) -> list[tuple[str, bool]]:
     """(path, must exist) for every rules file, in the order they are read."""
     found: list[tuple[str, bool]] = [(path, False) for path in site_rules_files(environ)]
     for part in environ.get(RULES_VARIABLE, "").split(os.pathsep):
@@ -116,14 +116,13 @@ def rules_files(environ: Mapping[str, str] = os.environ) -> list[tuple[str, bool
     return unique
 
 
-def _load() -> Optional[Ruleset]:
+def load(environ: Mapping[str, str]) -> Optional[Ruleset]:
     """What the rules files hold; None when there is no file to read.
 
     The parser (``pip_doctor._rules_file``, with tomllib and its records) is
-    imported only when there is a file: most environments have none, and on
-    pip 26.1+ every module pip-doctor loads is loaded by every install command.
+    imported only when there is a file: most environments have none.
     """
-    files = rules_files(os.environ)
+    files = rules_files(environ)
     if not any(required or os.path.exists(path) for path, required in files):
         return None
     from pip_doctor import _rules_file
@@ -133,50 +132,69 @@ def _load() -> Optional[Ruleset]:
 
 # ---------------------------------------------------------------------- hooks
 
-#: What the rules files hold, read when plugins are loaded (before pip 26.3
-#: blocks imports); every hook reads it through here, so a load that overruns
-#: one hook's time limit is waited for by the next instead of leaving it with
-#: no rules (and failure-time hooks read no file).
-_ruleset: _timebox.Loaded[Optional[Ruleset]] = _timebox.Loaded(_load)
 
+class Plugin:
+    """The rules files of one plugin manager, read by ``pip_doctor_configure``.
 
-def active() -> Optional[Ruleset]:
-    """What the rules files hold (read on first use, then kept); None without files."""
-    return _ruleset.get()
+    Every hook reads them through :attr:`ruleset`: a read that overruns the
+    configure hook's time limit is waited for by the next hook instead of
+    leaving it with no rules, and failure-time hooks read no file.
+    """
 
+    def __init__(self) -> None:
+        self._ruleset: _timebox.Loaded[Optional[Ruleset]] = _timebox.Loaded(lambda: None)
+        self._blocked: frozenset[str] = frozenset()
+        self._environ: Mapping[str, str] = {}
 
-@hookimpl
-def pip_doctor_probes() -> list[Probe]:
-    """Read the rules files (plugins are being loaded) and return their probes."""
-    ruleset = _ruleset.reload()
-    return [probe.as_probe() for probe in ruleset.probes] if ruleset else []
+    @property
+    def ruleset(self) -> Optional[Ruleset]:
+        """What the rules files hold; None without files."""
+        return self._ruleset.get()
 
+    @hookimpl
+    def pip_doctor_configure(self, config: Config) -> None:
+        """Read the rules files the manager's environment names."""
+        self._blocked = config.blocked
+        environ = self._environ = config.environ
+        self._ruleset = _timebox.Loaded(lambda: load(environ))
+        self._ruleset.get()
 
-@hookimpl
-def pip_doctor_rules() -> list[Union[Rule, Problem]]:
-    """The declared rules, and a problem for every mistake in the files."""
-    ruleset = active()
-    if ruleset is None:
-        return []
-    return [*(rule.as_rule() for rule in ruleset.rules), *ruleset.problems]
+    @hookimpl
+    def pip_doctor_probes(self) -> list[Probe]:
+        ruleset = self.ruleset
+        return [probe.as_probe(self._environ) for probe in ruleset.probes] if ruleset else []
 
+    @hookimpl
+    def pip_doctor_rules(self) -> list[Union[Rule, Problem]]:
+        """The declared rules, and a problem for every mistake in the files."""
+        ruleset = self.ruleset
+        if ruleset is None:
+            return []
+        return [*(rule.as_rule() for rule in ruleset.rules), *ruleset.problems]
 
-@hookimpl
-def pip_doctor_adjust_report(report: Report) -> Optional[Report]:
-    """Apply the suppressions, links and confidences of every matching rule."""
-    ruleset = active()
-    if ruleset is None:
-        return None
-    blocked = _manager.blocked_ids(os.environ)
-    situation = Situation(error=report.error, context=report.context, facts=report.facts)
-    adjusted = report
-    for rule in ruleset.rules:
-        if rule.adjusts and rule.id not in blocked and rule.match.holds(situation):
-            adjusted = rule.adjust(adjusted, situation)
-    return None if adjusted is report else adjusted
+    @hookimpl
+    def pip_doctor_explanations(self) -> list[Explanation]:
+        ruleset = self.ruleset
+        if ruleset is None:
+            return []
+        return [rule.explanation for rule in ruleset.rules if rule.explanation is not None]
 
+    @hookimpl(trylast=True)
+    def pip_doctor_adjust_report(self, report: Report) -> Optional[Report]:
+        """Apply the suppressions, links and confidences of every matching rule
+        (``trylast``: a rules file has the last word over plugins' adjustments).
+        """
+        ruleset = self.ruleset
+        if ruleset is None:
+            return None
+        situation = Situation(error=report.error, context=report.context, facts=report.facts)
+        adjusted = report
+        for rule in ruleset.rules:
+            if rule.adjusts and rule.id not in self._blocked and rule.match.holds(situation):
+                adjusted = rule.adjust(adjusted, situation)
+        return None if adjusted is report else adjusted
 
-@hookimpl
-def pip_doctor_secrets(situation: Situation) -> list[tuple[Secret, str]]:
-    ruleset = active()
-    return list(ruleset.redactions) if ruleset else []
+    @hookimpl
+    def pip_doctor_secrets(self, situation: Situation) -> list[tuple[Secret, str]]:
+        ruleset = self.ruleset
+        return list(ruleset.redactions) if ruleset else []

@@ -14,7 +14,7 @@ from typing import Any, Optional, TypeVar
 import attrs
 
 from pip_doctor import _redact, _timebox
-from pip_doctor._manager import Contribution, PluginManager, is_namespaced
+from pip_doctor._manager import Contribution, PluginManager
 from pip_doctor._model import (
     Diagnosis,
     ErrorInfo,
@@ -22,6 +22,7 @@ from pip_doctor._model import (
     Problem,
     Report,
     Situation,
+    is_namespaced,
     rank_diagnoses,
 )
 
@@ -119,7 +120,9 @@ def diagnose_unredacted(
     )
     report = _adjust(report, manager, problems, deadline, budget)
     secrets = _collect_secrets(situation, manager, problems, deadline, budget)
-    return attrs.evolve(report, problems=tuple(problems)), secrets
+    known = manager.get_explanations()
+    explained = frozenset(d.id for d in report.diagnoses if d.id in known)
+    return attrs.evolve(report, problems=tuple(problems), explained=explained), secrets
 
 
 #: The error of a preflight (``pip-doctor check``): none. Nothing has failed,

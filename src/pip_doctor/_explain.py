@@ -7,51 +7,10 @@ renders one as text (80 columns), the seed of the user documentation.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Optional
 
-import attrs
-
 from pip_doctor import _links
-from pip_doctor._model import Link
-
-WIDTH = 80
-
-
-@attrs.frozen
-class Explanation:
-    """What a cause id means, in four short paragraphs, plus links."""
-
-    id: str
-    title: str
-    what: str
-    why: str
-    fix: str
-    prevent: str
-    links: tuple[Link, ...] = ()
-
-    @property
-    def text(self) -> str:
-        """The explanation as plain text, wrapped at 80 columns."""
-        lines = [f"{self.id}: {self.title}"]
-        for heading, body in (
-            ("What it is", self.what),
-            ("Why it happens", self.why),
-            ("How to fix it", self.fix),
-            ("How to prevent it", self.prevent),
-        ):
-            lines += ["", heading]
-            for paragraph in body.split("\n\n"):
-                lines.append(
-                    textwrap.fill(" ".join(paragraph.split()), WIDTH,
-                                  initial_indent="  ", subsequent_indent="  ")
-                )
-        if self.links:
-            lines += ["", "Read more"]
-            for link in self.links:
-                lines += [f"  - {link.title}", f"    {link.url}"]
-        return "\n".join(lines) + "\n"
-
+from pip_doctor._model import Explanation
 
 _CAUSES: tuple[Explanation, ...] = (
     Explanation(

@@ -3,13 +3,21 @@
 Built-in plugins load first, then entry points of the ``pip_doctor`` group
 (unless ``PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD`` is set), then the modules named
 in ``PIP_DOCTOR_PLUGINS``. ``PIP_DOCTOR_BLOCK`` names plugins (entry-point or
-module names) and probe/rule ids that are not used. Every hook function is
+module names) and probe/rule ids that are not used.
+
+Hook implementations are called in pluggy's order: last registered first,
+``tryfirst`` ones before and ``trylast`` ones after the others. Each one is
 called on its own under a time limit, so one broken plugin never hides
-another's results.
+another's results: one that raises, runs too long or returns junk is skipped
+and listed in ``problems``. For the same reason hook wrappers
+(``wrapper=True``, ``hookwrapper=True``) are refused when the plugin loads,
+and so are implementations of hooks that do not exist (pluggy's
+``check_pending``), unless marked ``optionalhook=True``.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import os
@@ -23,17 +31,19 @@ import attrs
 import pluggy
 
 from pip_doctor import _timebox, hookspecs
-from pip_doctor._model import Probe, Problem, Rule
+from pip_doctor._model import Config, Explanation, Probe, Problem, Rule, is_namespaced
 from pip_doctor._version import __version__
 
-Origin = Literal["builtin", "entrypoint", "env"]
+Origin = Literal["builtin", "entrypoint", "env", "given"]
 Status = Literal["loaded", "blocked", "failed"]
 
 ENTRY_POINT_GROUP = "pip_doctor"
 #: The distribution that ships the built-in plugins.
 DISTRIBUTION = "pip-doctor"
 
-#: Built-in plugins, in load order: (plugin name, module).
+#: Built-in plugins, in load order: (plugin name, module). A module that
+#: defines ``Plugin`` is registered as an instance of it (one per manager:
+#: what it reads at load time belongs to that manager, not to the process).
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("pip_doctor.probes", "pip_doctor._probes"),
     ("pip_doctor.rules", "pip_doctor._rules"),
@@ -41,8 +51,17 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("pip_doctor.redaction", "pip_doctor._redact"),
 )
 
-#: How long one plugin's registration hook (pip_doctor_probes/rules) may take.
+#: How long one plugin's load-time hook (configure, probes, rules,
+#: explanations) may take.
 REGISTRATION_TIMEOUT = 0.5
+
+#: The hooks called once, when plugins are loaded, in this order.
+LOAD_TIME_HOOKS = (
+    "pip_doctor_configure",
+    "pip_doctor_probes",
+    "pip_doctor_rules",
+    "pip_doctor_explanations",
+)
 
 
 def _env_list(name: str, environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -55,23 +74,13 @@ def _env_flag(name: str, environ: Mapping[str, str]) -> bool:
 
 
 def blocked_ids(environ: Mapping[str, str]) -> frozenset[str]:
-    """The plugin names and probe/rule ids ``PIP_DOCTOR_BLOCK`` turns off.
-
-    The one reading of the variable: the manager's, and that of a plugin
-    whose own rules must obey it (declarative rules that only adjust).
-    """
+    """The plugin names and probe/rule ids ``PIP_DOCTOR_BLOCK`` turns off."""
     return frozenset(_env_list("PIP_DOCTOR_BLOCK", environ))
 
 
-def is_namespaced(identifier: str) -> bool:
-    """True for ``"acme/thing"``: a non-empty namespace and name."""
-    namespace, slash, name = identifier.partition("/")
-    return bool(slash and namespace and name)
-
-
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PluginInfo:
-    """What ``pip-doctor plugins`` shows about one plugin."""
+    """What ``pip-doctor plugins`` shows about one plugin (its ``--json`` entry)."""
 
     name: str
     origin: Origin
@@ -80,11 +89,15 @@ class PluginInfo:
     distribution: Optional[str] = None
     version: Optional[str] = None
     error: Optional[str] = None
+    hooks: tuple[str, ...] = ()
     probes: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    explanations: tuple[str, ...] = ()
     blocked_ids: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry of ``pip-doctor plugins --json`` (schema in the hookspecs)."""
         return {
             "name": self.name,
             "origin": self.origin,
@@ -93,15 +106,18 @@ class PluginInfo:
             "version": self.version,
             "status": self.status,
             "error": self.error,
+            "hooks": list(self.hooks),
             "probes": list(self.probes),
             "rules": list(self.rules),
+            "explanations": list(self.explanations),
             "blocked_ids": list(self.blocked_ids),
+            "problems": list(self.problems),
         }
 
 
 @attrs.frozen
 class Contribution:
-    """A probe or rule together with the plugin it came from."""
+    """A probe, rule or explanation together with the plugin it came from."""
 
     source: str
     builtin: bool
@@ -109,7 +125,12 @@ class Contribution:
 
 
 class PluginManager(pluggy.PluginManager):
-    """pluggy's manager with pip-doctor's loading rules and typed getters."""
+    """pluggy's manager with pip-doctor's loading rules and typed getters.
+
+    ``load_all()`` loads what the environment names; a test (or a tool) can
+    instead call :meth:`load_builtins`, :meth:`add_plugin` for each plugin
+    object it wants, then :meth:`finish`.
+    """
 
     def __init__(self, environ: Optional[Mapping[str, str]] = None) -> None:
         super().__init__(hookspecs.PROJECT_NAME)
@@ -122,18 +143,51 @@ class PluginManager(pluggy.PluginManager):
         self._builtin_names: set[str] = set()
         self._probes: list[Contribution] = []
         self._rules: list[Contribution] = []
+        self._explanations: dict[str, Contribution] = {}
         self._hook_errors: dict[str, str] = {}
+        self._plugin_problems: dict[str, list[str]] = {}
+        self._refused: set[int] = set()
+        self._finished = False
 
     # ----------------------------------------------------------------- loading
 
     def load_all(self) -> None:
         """Load built-ins, entry points and PIP_DOCTOR_PLUGINS, then collect."""
-        for name, module in BUILTIN_PLUGINS:
-            self._load_module(name, module, "builtin", DISTRIBUTION, __version__)
+        self.load_builtins()
         if not _env_flag("PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD", self.environ):
             self._load_entry_points()
         for module in _env_list("PIP_DOCTOR_PLUGINS", self.environ):
             self._load_module(module, module, "env")
+        self.finish()
+
+    def load_builtins(self) -> None:
+        """Register the built-in plugins (probes, rules, rules files, redaction)."""
+        for name, module in BUILTIN_PLUGINS:
+            self._load_module(name, module, "builtin", DISTRIBUTION, __version__)
+
+    def add_plugin(self, plugin: object, name: Optional[str] = None) -> None:
+        """Register a plugin object (a module, a class instance) before :meth:`finish`."""
+        if isinstance(plugin, ModuleType):
+            module = plugin.__name__
+            default = module
+        else:
+            module = type(plugin).__module__
+            default = f"{module}.{type(plugin).__qualname__}"
+        if name is None:
+            name, number = default, 1
+            while self.has_plugin(name):
+                number += 1
+                name = f"{default}-{number}"
+        self._load_module(name, module, "given", loader=lambda: plugin)
+
+    def finish(self) -> None:
+        """Check what was registered, then call the load-time hooks once."""
+        if self._finished:
+            return
+        self._finished = True
+        self._check_hooks()
+        config = Config(environ=self.environ, blocked=self.blocked)
+        self._configure(config)
         self._collect()
 
     def _load_module(
@@ -160,6 +214,8 @@ class PluginManager(pluggy.PluginManager):
             return
         try:
             plugin = loader() if loader is not None else importlib.import_module(module_name)
+            if origin == "builtin" and isinstance(getattr(plugin, "Plugin", None), type):
+                plugin = plugin.Plugin()
             if self.is_registered(plugin):  # the same module by another name: once is enough
                 return
             self.register(plugin, name=name)
@@ -173,6 +229,7 @@ class PluginManager(pluggy.PluginManager):
         if origin == "builtin":
             self._builtin_names.add(name)
         self._infos.append(base)
+        self._check_unmarked(name, plugin)
 
     def _load_entry_points(self) -> None:
         try:
@@ -197,31 +254,113 @@ class PluginManager(pluggy.PluginManager):
                 )
             )
 
+    # ------------------------------------------------------------- validation
+
+    def _problem(self, source: str, message: str) -> None:
+        self.load_problems.append(Problem(source=source, message=message))
+        self._plugin_problems.setdefault(source, []).append(message)
+
+    def _check_unmarked(self, name: str, plugin: object) -> None:
+        """A ``pip_doctor_*`` function without ``@hookimpl`` is never called: say so."""
+        marker = f"{hookspecs.PROJECT_NAME}_impl"
+        for attribute in sorted(getattr(plugin, "__dict__", {})):
+            if not attribute.startswith("pip_doctor_"):
+                continue
+            value = getattr(plugin, attribute, None)
+            if callable(value) and not hasattr(value, marker):
+                self._problem(name, f"{attribute} is not marked @pip_doctor.hookimpl; "
+                                    "it is not called")
+
+    def _check_hooks(self) -> None:
+        """Refuse implementations of unknown hooks (pluggy's ``check_pending``)
+        and hook wrappers, each with a problem for its plugin.
+        """
+        known = sorted(name for name in self.hook.__dict__
+                       if not name.startswith("_") and getattr(self.hook, name).has_spec())
+        for name in sorted(self.hook.__dict__):
+            if name.startswith("_"):
+                continue
+            caller = getattr(self.hook, name)
+            for impl in caller.get_hookimpls():
+                if not caller.has_spec():
+                    if impl.optionalhook:
+                        continue
+                    close = difflib.get_close_matches(name, known, n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    self._problem(impl.plugin_name,
+                                  f"unknown hook {name}{hint}; it is not called")
+                    self._refused.add(id(impl))
+                elif impl.hookwrapper or getattr(impl, "wrapper", False):
+                    self._problem(
+                        impl.plugin_name,
+                        f"{name}: hook wrappers are not supported (each implementation is "
+                        "called on its own, under its own time limit); it is not called",
+                    )
+                    self._refused.add(id(impl))
+
+    # ------------------------------------------------------------- collecting
+
+    def _call_load_hook(self, source: str, hook_name: str, func: Any) -> Optional[list[Any]]:
+        outcome = _timebox.call(functools.partial(_listed, func), REGISTRATION_TIMEOUT)
+        if not outcome.ok:
+            message = f"{hook_name} failed: {outcome.error}"
+            self._problem(source, message)
+            self._hook_errors.setdefault(source, message)
+            return None
+        return outcome.value or []
+
+    def _configure(self, config: Config) -> None:
+        """Call every ``pip_doctor_configure``; a returned problem is kept."""
+        for source, func in self.each_impl("pip_doctor_configure"):
+            for item in self._call_load_hook(
+                source, "pip_doctor_configure", functools.partial(func, config=config)
+            ) or ():
+                if isinstance(item, Problem):
+                    self.load_problems.append(item)
+                else:
+                    self._problem(source, f"pip_doctor_configure returned "
+                                          f"{type(item).__name__}, expected Problem; ignored")
+
     def _collect(self) -> None:
-        """Ask every loaded plugin once for its probes and rules."""
-        for contributions, hook_name, kind in (
-            (self._probes, "pip_doctor_probes", Probe),
-            (self._rules, "pip_doctor_rules", Rule),
+        """Ask every loaded plugin once for its probes, rules and explanations."""
+        for hook_name, kind in (
+            ("pip_doctor_probes", Probe),
+            ("pip_doctor_rules", Rule),
+            ("pip_doctor_explanations", Explanation),
         ):
             for source, func in self.each_impl(hook_name):
-                outcome = _timebox.call(functools.partial(_listed, func), REGISTRATION_TIMEOUT)
-                if not outcome.ok:
-                    message = f"{hook_name} failed: {outcome.error}"
-                    self.load_problems.append(Problem(source=source, message=message))
-                    self._hook_errors.setdefault(source, message)
-                    continue
+                items = self._call_load_hook(source, hook_name, func)
                 builtin = source in self._builtin_names
-                for item in outcome.value or ():
+                for item in items or ():
                     if isinstance(item, Problem):  # a plugin's own configuration mistakes
                         self.load_problems.append(item)
                         continue
                     problem = self._reject(item, kind, builtin)
                     if problem:
-                        message = f"{hook_name}: {problem}"
-                        self.load_problems.append(Problem(source=source, message=message))
+                        self._problem(source, f"{hook_name}: {problem}")
+                        continue
+                    contribution = Contribution(source, builtin, item)
+                    if kind is Probe:
+                        self._probes.append(contribution)
+                    elif kind is Rule:
+                        self._rules.append(contribution)
                     else:
-                        contributions.append(Contribution(source, builtin, item))
+                        self._add_explanation(contribution)
         self._record_ids()
+
+    def _add_explanation(self, contribution: Contribution) -> None:
+        """Keep the first explanation of an id, a built-in's over a plugin's."""
+        explanation: Explanation = contribution.item
+        earlier = self._explanations.get(explanation.id)
+        if earlier is None:
+            self._explanations[explanation.id] = contribution
+            return
+        kept, dropped = earlier, contribution
+        if contribution.builtin and not earlier.builtin:
+            kept, dropped = contribution, earlier
+            self._explanations[explanation.id] = contribution
+        self._problem(dropped.source, f"pip_doctor_explanations: {explanation.id!r} is "
+                                      f"already explained by {kept.source}; ignored")
 
     def _reject(self, item: object, kind: type, builtin: bool) -> Optional[str]:
         if not isinstance(item, kind):
@@ -232,19 +371,25 @@ class PluginManager(pluggy.PluginManager):
         return None
 
     def _record_ids(self) -> None:
-        def ids(contributions: list[Contribution], name: str) -> tuple[str, ...]:
+        def ids(contributions: Iterable[Contribution], name: str) -> tuple[str, ...]:
             return tuple(c.item.id for c in contributions if c.source == name)
 
         updated = []
         for info in self._infos:
             if info.status == "loaded":
                 probes, rules = ids(self._probes, info.name), ids(self._rules, info.name)
+                plugin = self.get_plugin(info.name)
+                hooks = sorted({impl.name for impl in self.get_hookcallers(plugin) or ()}
+                               if plugin is not None else ())
                 info = attrs.evolve(
                     info,
                     error=self._hook_errors.get(info.name),
+                    hooks=tuple(hooks),
                     probes=probes,
                     rules=rules,
+                    explanations=ids(self._explanations.values(), info.name),
                     blocked_ids=tuple(i for i in (*probes, *rules) if i in self.blocked),
+                    problems=tuple(self._plugin_problems.get(info.name, ())),
                 )
             updated.append(info)
         self._infos = updated
@@ -265,14 +410,21 @@ class PluginManager(pluggy.PluginManager):
         return list(self._infos)
 
     def each_impl(self, hook_name: str) -> Iterator[tuple[str, Any]]:
-        """(plugin name, function) for every implementation, built-ins first."""
+        """(plugin name, function) for every implementation, in pluggy's call order.
+
+        That is the reverse of the registration order, ``tryfirst`` ones
+        first and ``trylast`` ones last; refused implementations (wrappers,
+        unknown hooks) are left out. Each function takes the hook's arguments
+        as keywords and passes on those the implementation declares.
+        """
         caller = getattr(self.hook, hook_name)
-        impls = list(caller.get_hookimpls())
-        impls.sort(key=lambda impl: impl.plugin_name not in self._builtin_names)
-        for impl in impls:
+        for impl in reversed(caller.get_hookimpls()):
+            if id(impl) in self._refused or impl.hookwrapper or getattr(impl, "wrapper", False):
+                continue
             yield impl.plugin_name, functools.partial(_call_impl, impl)
 
     def is_builtin(self, source: str) -> bool:
+        """True for the name of a built-in plugin."""
         return source in self._builtin_names
 
     def get_probes(self) -> list[Contribution]:
@@ -282,6 +434,12 @@ class PluginManager(pluggy.PluginManager):
     def get_rules(self) -> list[Contribution]:
         """Rules to run, in order, without blocked ids."""
         return [c for c in self._rules if c.item.id not in self.blocked]
+
+    def get_explanations(self) -> dict[str, Explanation]:
+        """Every explanation ``pip-doctor explain`` knows, by id (built-ins first)."""
+        builtin = [c for c in self._explanations.values() if c.builtin]
+        others = [c for c in self._explanations.values() if not c.builtin]
+        return {c.item.id: c.item for c in (*builtin, *others)}
 
     def plugin_modules(self) -> Iterable[ModuleType]:
         """The modules of loaded plugins."""

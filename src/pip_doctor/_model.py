@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, Optional, Union
@@ -37,6 +38,18 @@ _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
+
+
+def _set_of_str(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(v) for v in value)
+
+
+def is_namespaced(identifier: str) -> bool:
+    """True for ``"acme/thing"``: a non-empty namespace and name (what every
+    plugin's probe, rule and diagnosis id must be).
+    """
+    namespace, slash, name = identifier.partition("/")
+    return bool(slash and namespace and name)
 
 
 def _check_choice(choices: tuple[str, ...]) -> Any:
@@ -521,6 +534,10 @@ class Report:
     facts: Facts = attrs.field(factory=Facts)
     diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_diagnoses)
     problems: tuple[Problem, ...] = attrs.field(default=(), converter=_problems)
+    #: The diagnosis ids that ``pip-doctor explain`` knows: the text report
+    #: points to ``pip-doctor explain ID`` for these only. The engine fills it
+    #: in; a report built by hand has none. Not part of the JSON.
+    explained: frozenset[str] = attrs.field(default=frozenset(), converter=_set_of_str)
 
     @property
     def best(self) -> Optional[Diagnosis]:
@@ -681,3 +698,70 @@ class Rule:
     def serves(self, error: ErrorInfo) -> bool:
         """True when this rule is for ``error``'s family (the engine asks)."""
         return error.family in self.families
+
+
+@attrs.frozen(kw_only=True)
+class Explanation:
+    """The long explanation of a cause id: what ``pip-doctor explain ID`` prints.
+
+    Contributed through ``pip_doctor_explanations``. ``what`` says what the
+    cause is; ``why`` (why it happens), ``fix`` (how to get out of it) and
+    ``prevent`` (how not to get there again) are optional paragraphs, blank
+    lines separating paragraphs inside each. ``links`` are printed under
+    "Read more".
+    """
+
+    id: str
+    title: str
+    what: str
+    why: str = ""
+    fix: str = ""
+    prevent: str = ""
+    links: tuple[Link, ...] = attrs.field(default=(), converter=_links)
+
+    @property
+    def text(self) -> str:
+        """The explanation as plain text, wrapped at 80 columns."""
+        lines = [f"{self.id}: {self.title}"]
+        for heading, body in (
+            ("What it is", self.what),
+            ("Why it happens", self.why),
+            ("How to fix it", self.fix),
+            ("How to prevent it", self.prevent),
+        ):
+            if not body.strip():
+                continue
+            lines += ["", heading]
+            for paragraph in body.split("\n\n"):
+                lines.append(
+                    textwrap.fill(" ".join(paragraph.split()), EXPLANATION_WIDTH,
+                                  initial_indent="  ", subsequent_indent="  ")
+                )
+        if self.links:
+            lines += ["", "Read more"]
+            for link in self.links:
+                lines += [f"  - {link.title}", f"    {link.url}"]
+        return "\n".join(lines) + "\n"
+
+
+#: The width :attr:`Explanation.text` is wrapped at.
+EXPLANATION_WIDTH = 80
+
+
+def _frozen_environ(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """What a plugin learns when it is loaded: the argument of ``pip_doctor_configure``.
+
+    ``environ`` is the environment pip-doctor runs with (read it instead of
+    ``os.environ``: the two differ in tests and in tools that diagnose for
+    another process). ``blocked`` holds the plugin names and ids that
+    ``PIP_DOCTOR_BLOCK`` turns off.
+    """
+
+    environ: Mapping[str, str] = attrs.field(converter=_frozen_environ)
+    blocked: frozenset[str] = attrs.field(default=frozenset(), converter=_set_of_str)
+

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 import attrs
 
 from pip_doctor import _timebox
-from pip_doctor._model import Facts, Probe, Report, Situation
+from pip_doctor._model import Config, Facts, Report, Situation
 from pip_doctor.hookspecs import hookimpl
 
 MASK = "***"
@@ -98,7 +98,7 @@ def secrets_in_environment(environ: Mapping[str, str]) -> list[str]:
     return found
 
 
-def pip_config_files(environ: Mapping[str, str] = os.environ) -> list[str]:
+def pip_config_files(environ: Mapping[str, str]) -> list[str]:
     """Where pip reads its configuration from (``pip config debug``'s list)."""
     name = "pip.ini" if os.name == "nt" else "pip.conf"
     files: list[str] = []
@@ -132,7 +132,7 @@ def pip_config_files(environ: Mapping[str, str] = os.environ) -> list[str]:
 _CONFIG_VALUE = re.compile(r"^\s*(?P<key>[\w.-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 
 
-def secrets_in_pip_config(environ: Mapping[str, str] = os.environ) -> list[str]:
+def secrets_in_pip_config(environ: Mapping[str, str]) -> list[str]:
     """Credentials in every URL of pip's configuration files, and secret-named values."""
     found: list[str] = []
     for path in pip_config_files(environ):
@@ -151,23 +151,27 @@ def secrets_in_pip_config(environ: Mapping[str, str] = os.environ) -> list[str]:
     return found
 
 
-#: What pip's configuration holds, read when plugins are loaded (a read that
-#: overruns the probe hook's limit is waited for by pip_doctor_secrets).
-_config_secrets: _timebox.Loaded[tuple[str, ...]] = _timebox.Loaded(
-    lambda: tuple(secrets_in_pip_config(os.environ))
-)
+class Plugin:
+    """The built-in redaction of one plugin manager.
 
+    ``pip_doctor_configure`` reads pip's configuration files (plugin load
+    time) from the manager's environment; ``pip_doctor_secrets`` adds the
+    secrets of that environment's variables.
+    """
 
-@hookimpl
-def pip_doctor_probes() -> list[Probe]:
-    """No probe: plugin load time is when pip's configuration files are read."""
-    _config_secrets.reload()
-    return []
+    def __init__(self) -> None:
+        self._environ: Mapping[str, str] = {}
+        self._config_secrets: _timebox.Loaded[tuple[str, ...]] = _timebox.Loaded(tuple)
 
+    @hookimpl
+    def pip_doctor_configure(self, config: Config) -> None:
+        environ = self._environ = config.environ
+        self._config_secrets = _timebox.Loaded(lambda: tuple(secrets_in_pip_config(environ)))
+        self._config_secrets.get()
 
-@hookimpl
-def pip_doctor_secrets(situation: Situation) -> list[str]:
-    return [*_config_secrets.get(), *secrets_in_environment(os.environ)]
+    @hookimpl
+    def pip_doctor_secrets(self, situation: Situation) -> list[str]:
+        return [*self._config_secrets.get(), *secrets_in_environment(self._environ)]
 
 
 def redact_text(text: str, pairs: Iterable[Pair]) -> str:

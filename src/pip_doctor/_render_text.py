@@ -4,8 +4,9 @@ pip prints its own message first; this text follows it. It reads like pip's
 ``DiagnosticPipError``: ``× cause`` with its evidence under ``╰─>``, then
 ``hint:`` lines with the fix commands for the user's shell, ``warning:`` lines
 for the shortcuts not to take, ``Link:`` lines and the ``pip-doctor explain``
-pointer. Lower-ranked causes follow in short form. With no cause found, an
-honest summary of what was measured.
+pointer (for the ids ``explain`` knows: :attr:`Report.explained`).
+Lower-ranked causes follow in short form. With no cause found, an honest
+summary of what was measured.
 
 Colour: ``color=None`` means none. The command line decides with
 :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``); inside pip
@@ -196,12 +197,12 @@ def render_text(
         best, *others = report.diagnoses
         lines.extend(_headline(report, pen))
         lines.append("")
-        lines.extend(_full(best, chosen, pen))
+        lines.extend(_full(best, chosen, pen, best.id in report.explained))
         if others:
             lines.append("")
             lines.append("Other possible causes, less likely:")
             for diagnosis in others:
-                lines.extend(_short(diagnosis, chosen, pen))
+                lines.extend(_short(diagnosis, chosen, pen, diagnosis.id in report.explained))
     else:
         lines.extend(_fallback(report, pen))
     lines.extend(_problems(report, pen))
@@ -234,7 +235,7 @@ def _headline(report: Report, pen: Pen) -> list[str]:
     )
 
 
-def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
+def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen, explained: bool) -> list[str]:
     g = pen.glyphs
     lines = pen.block(diagnosis.title, f"{g.cross} ", f"{g.bar} ", "cross")
     evidence = [line for item in diagnosis.evidence for line in item.splitlines() if line]
@@ -251,7 +252,8 @@ def _full(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
     lines.append("")
     for link in diagnosis.links:
         lines.extend(_link(link.title, link.url, pen))
-    lines.append(f"{pen.paint('More:', 'link')} pip-doctor explain {printable(diagnosis.id)}")
+    if explained:
+        lines.append(f"{pen.paint('More:', 'link')} pip-doctor explain {printable(diagnosis.id)}")
     return lines
 
 
@@ -295,7 +297,7 @@ def _link(title: str, url: str, pen: Pen) -> list[str]:
     return [f"{head} {printable(url)}", *pen.block(title, "      ", "      ")]
 
 
-def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
+def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen, explained: bool) -> list[str]:
     g = pen.glyphs
     head = f"{diagnosis.title} ({diagnosis.confidence} confidence)"
     lines = pen.block(head, f"  {g.bullet} ", "    ", "hint")
@@ -308,7 +310,8 @@ def _short(diagnosis: Diagnosis, shell: Shell, pen: Pen) -> list[str]:
         lines.extend(pen.block(f"fix: {first.summary}", "    ", "      "))
         commands, _used = _commands_for(first, shell)
         lines.extend(f"        {shown_command(command)}" for command in commands)
-    lines.append(f"    more: pip-doctor explain {printable(diagnosis.id)}")
+    if explained:
+        lines.append(f"    more: pip-doctor explain {printable(diagnosis.id)}")
     return lines
 
 

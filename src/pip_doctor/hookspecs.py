@@ -61,7 +61,7 @@ from typing import Optional, Union
 
 import pluggy
 
-from pip_doctor._model import Probe, Report, Rule, Situation
+from pip_doctor._model import Config, Explanation, Probe, Problem, Report, Rule, Situation
 
 PROJECT_NAME = "pip_doctor"
 
@@ -69,6 +69,40 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 #: Marks a plugin's hook functions: ``@pip_doctor.hookimpl`` (the one marker
 #: every plugin, built-in or not, uses).
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def pip_doctor_configure(config: Config) -> Optional[Iterable[Problem]]:
+    """Do this plugin's load-time work: read its configuration, prepare tables.
+
+    Called once per plugin manager, when plugins are loaded, before any other
+    hook (new in 0.2). ``config.environ`` is the environment pip-doctor runs
+    with: read it rather than ``os.environ``. ``config.blocked`` holds what
+    ``PIP_DOCTOR_BLOCK`` names. Return None, or :class:`pip_doctor.Problem`
+    records for the mistakes you found (a bad line in your configuration
+    file); they are shown in the report's ``problems`` and by
+    ``pip-doctor plugins``. Keep what you read on your plugin object: a
+    plugin may be a class instance, registered once per manager.
+
+    Example::
+
+        import tomllib
+        from pip_doctor import Problem, hookimpl
+
+        SETTINGS = {}
+
+        @hookimpl
+        def pip_doctor_configure(config):
+            path = config.environ.get("ACME_DOCTOR_CONFIG", "/etc/acme/doctor.toml")
+            try:
+                with open(path, "rb") as handle:
+                    SETTINGS.update(tomllib.load(handle))
+            except FileNotFoundError:
+                return None
+            except (OSError, tomllib.TOMLDecodeError) as error:
+                return [Problem(source="acme", message=f"{path}: {error}")]
+            return None
+    """
 
 
 @hookspec
@@ -144,6 +178,34 @@ def pip_doctor_rules() -> Iterable[Rule]:
         @hookimpl
         def pip_doctor_rules():
             return [Rule(id="acme/home-on-nfs", check=_check)]
+    """
+
+
+@hookspec
+def pip_doctor_explanations() -> Iterable[Explanation]:
+    """Return the long explanations of the diagnosis ids this plugin makes.
+
+    Called once, when plugins are loaded (new in 0.2). ``pip-doctor explain
+    ID`` prints :attr:`pip_doctor.Explanation.text`, and the text report ends
+    a diagnosis with ``more: pip-doctor explain ID`` only when its id has an
+    explanation. ``what`` is required; ``why``, ``fix``, ``prevent`` and
+    ``links`` are optional. An id explained twice keeps the first explanation
+    (built-ins first) and the second is a problem.
+
+    Example::
+
+        from pip_doctor import Explanation, Link, hookimpl
+
+        @hookimpl
+        def pip_doctor_explanations():
+            return [Explanation(
+                id="acme/home-on-nfs",
+                title="your home directory is on NFS",
+                what=("ACME's home directories live on NFS with root squash: "
+                      "root cannot write there, and environments there are slow."),
+                fix="Create the environment on local disk: acme-env create --local.",
+                links=[Link(title="Python at ACME", url="https://go.example/python")],
+            )]
     """
 
 

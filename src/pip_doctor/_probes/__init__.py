@@ -47,6 +47,9 @@ BUILTIN_PROBES: tuple[Probe, ...] = (
 )
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def pip_doctor_probes() -> tuple[Probe, ...]:
+    """The built-in probes, ``tryfirst``: a plugin's probes run after them and
+    read their facts (unless the plugin's own hook is ``tryfirst`` too).
+    """
     return BUILTIN_PROBES

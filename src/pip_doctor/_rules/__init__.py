@@ -2,12 +2,15 @@
 
 The order here is the order among diagnoses of equal confidence: the most
 specific causes (a read-only mount, a full disk, an environment that belongs
-to someone else) come before the general ones.
+to someone else) come before the general ones. The hook is ``tryfirst``, so
+built-in diagnoses come before a plugin's of equal confidence unless the
+plugin's ``pip_doctor_rules`` is ``tryfirst`` too. Their long explanations
+(``pip-doctor explain``) are in :mod:`pip_doctor._explain`.
 """
 
 from __future__ import annotations
 
-from pip_doctor._model import Rule
+from pip_doctor._model import Explanation, Rule
 from pip_doctor._rules import (
     cache_dir_not_writable,
     certificate_not_trusted,
@@ -62,6 +65,13 @@ BUILTIN_RULES: tuple[Rule, ...] = (
 )
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def pip_doctor_rules() -> tuple[Rule, ...]:
     return BUILTIN_RULES
+
+
+@hookimpl
+def pip_doctor_explanations() -> tuple[Explanation, ...]:
+    from pip_doctor._explain import CAUSES
+
+    return tuple(CAUSES.values())
