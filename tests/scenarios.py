@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -384,3 +385,26 @@ def make_venv(
     if owner is not None:
         chown_tree(path, owner)
     return path
+
+
+# ---------------------------------------------------------------- plugins
+
+
+def write_module(directory: Path, name: str, body: str) -> None:
+    """A plugin module ``name`` in ``directory`` (on sys.path), imported afresh."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.py").write_text(textwrap.dedent(body))
+    sys.modules.pop(name, None)
+
+
+def write_distribution(site: Path, name: str, version: str, entry_points: dict[str, str]) -> None:
+    """A real installed distribution's metadata in ``site``, as pip would leave it,
+    with these entry points in the ``pip_doctor`` group.
+    """
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[pip_doctor]\n{lines}")
+    modules = "".join(f"{value.partition(':')[0]}.py,,\n" for value in entry_points.values())
+    (info / "RECORD").write_text(f"{modules}{info.name}/METADATA,,\n")

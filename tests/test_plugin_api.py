@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import scenarios
 from pip_doctor import Diagnosis, Explanation, Problem, Rule, hookimpl, testing
 from pip_doctor._manager import reset_manager
 
@@ -24,19 +25,11 @@ from pip_doctor._manager import reset_manager
 QUIET_ERROR = testing.make_error(2, "/nowhere/pd-plugin-api/x")
 
 
-def _module(directory: Path, name: str, body: str) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{name}.py").write_text(textwrap.dedent(body))
-    sys.modules.pop(name, None)
+_module = scenarios.write_module
 
 
 def _distribution(site: Path, name: str, module: str) -> None:
-    """A real installed distribution (dist-info) with one pip_doctor entry point."""
-    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[pip_doctor]\n{name} = {module}\n")
-    (info / "RECORD").write_text(f"{module}.py,,\n{info.name}/METADATA,,\n")
+    scenarios.write_distribution(site, name, "1.0", {name: module})
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pip_doctor
+import scenarios
 from pip_doctor import _manager
 from pip_doctor._pip_compat import original_message_function
 from pip_doctor._version import __version__
@@ -41,21 +42,8 @@ GOOD_PLUGIN = """
 """
 
 
-def _module(directory: Path, name: str, body: str) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{name}.py").write_text(textwrap.dedent(body))
-    sys.modules.pop(name, None)
-
-
-def _distribution(site: Path, name: str, version: str, entry_points: dict[str, str]) -> None:
-    """A real installed distribution's metadata, as pip would leave it."""
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[pip_doctor]\n{lines}")
-    modules = "".join(f"{value.partition(':')[0]}.py,,\n" for value in entry_points.values())
-    (info / "RECORD").write_text(f"{modules}{info.name}/METADATA,,\n")
+_module = scenarios.write_module
+_distribution = scenarios.write_distribution
 
 
 @pytest.fixture
