@@ -840,3 +840,32 @@ def test_home_falls_back_to_a_writable_dollar_home(library, shared):
     data = probe_as(who, library, str(shared / "pkg"), env={"HOME": "/tmp"}, cwd="/")
     account = data["environment"]["account"]
     assert (account["home"], account["home_writable"]) == (nobody.pw_dir, False)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "names"),
+    [
+        (("Pd.Wanted>=2",), {"pd-wanted"}),
+        (("pd_wanted[extra] ; python_version > '3'",), {"pd-wanted"}),
+        (("Foo__Bar @ https://example.org/foo.whl",), {"foo-bar"}),
+        (("./local/dir", "-e", "https://example.org/x.tar.gz"), set()),
+        (("ok==1", "not a requirement!"), {"ok"}),
+    ],
+    ids=["dots-and-case", "extras-marker", "url", "paths-and-options", "mixed"],
+)
+def test_requirement_names_are_canonical(requirements, names):
+    from pip_doctor._probes.path import _requirement_names
+
+    context = InstallContext(requirements=requirements)
+    assert _requirement_names(Situation(error=ErrorInfo(type="OSError"), context=context)) == names
+
+
+@pytest.mark.parametrize(
+    ("folder", "named"),
+    [("pd_wanted-1.0.dist-info", True), ("Pd.Wanted", True), ("~d_wanted-1.0.dist-info", True),
+     ("~d_wanted", True), ("pd_wanted_more-1.0.dist-info", False), ("zeta", False)],
+)
+def test_a_folder_is_named_after_a_requirement(folder, named):
+    from pip_doctor._probes.path import _named_after
+
+    assert _named_after(folder, {"pd-wanted"}) is named

@@ -15,6 +15,9 @@ import sys
 import time
 from typing import Any, Optional
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
 
@@ -98,20 +101,18 @@ def environment_kind(situation: Situation, root: Optional[str]) -> Optional[str]
 
 #: How long the search for a relative name under the install scheme may take (seconds).
 LOCATE_BUDGET = 0.03
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
 def _requirement_names(situation: Situation) -> set[str]:
-    """Normalised project names of the requirements (``"Foo.Bar>=1"`` -> ``foo_bar``)."""
-    names = set()
+    """Canonical project names of the requirements (``"Foo.Bar>=1"`` -> ``foo-bar``);
+    a path, URL or option among them names no project here.
+    """
+    names: set[str] = set()
     for requirement in situation.context.requirements:
-        name = ""
-        for char in requirement.strip().lower():
-            if char not in _NAME_CHARS:
-                break
-            name += char
-        if name:
-            names.add(name.replace("-", "_").replace(".", "_"))
+        try:
+            names.add(canonicalize_name(Requirement(requirement.strip()).name))
+        except InvalidRequirement:
+            continue
     return names
 
 
@@ -119,11 +120,11 @@ def _named_after(folder: str, names: set[str]) -> bool:
     """``folder`` (a package, a ``.dist-info``, or pip's ``~`` stash of either, whose
     first letter pip replaces with ``~``) belongs to one of the project ``names``.
     """
-    stash = folder.startswith("~")
     stem = folder.split("-", 1)[0]  # "pd_probed-1.0.dist-info" -> "pd_probed"
-    if stash:
-        return any(name[1:] == stem[1:] for name in names)
-    return stem in names
+    if stem.startswith("~"):
+        rest = canonicalize_name(stem[1:])
+        return any(name[1:] == rest for name in names)
+    return canonicalize_name(stem) in names
 
 
 def locate(given: str, situation: Situation) -> tuple[Optional[str], int]:
