@@ -133,6 +133,7 @@ def test_the_plugin_speaks_in_a_real_failing_pip_install(setup, account):
     assert "https://go.acme.example/python-setup#shared" in run.diagnosis
     assert "acme-env create --from" in run.diagnosis
     assert BUILTIN_OWNER_ADVICE not in run.diagnosis
+    assert "More: pip-doctor explain acme/shared-env" in run.diagnosis
 
     # The internal host name is in pip's own message, nowhere in pip-doctor's part.
     assert "build-7.acme.internal" in _pips_own_line(run)
@@ -157,6 +158,7 @@ def test_the_rules_file_does_the_same_without_code(setup, account):
     assert "/net/<internal-host>/venv/lib/" in evidence
     assert evidence.endswith(f"site-packages belongs to root; you are {account.name}")
     assert "https://go.acme.example/python-setup#shared" in run.diagnosis
+    assert "More: pip-doctor explain acme-rules/shared-env" in run.diagnosis
     assert "acme.internal" not in run.diagnosis
     assert "acme.internal" not in json.dumps(run.report)
 
@@ -223,6 +225,15 @@ def test_plugins_json_lists_what_is_installed(setup, account):
         "entrypoint", "acme_pip_doctor.plugin", "acme-pip-doctor", "1.0.0", "loaded", None)
     assert acme["probes"] == ["acme/home-fs"]
     assert acme["rules"] == ["acme/shared-env", "acme/home-on-nfs"]
+    assert acme["explanations"] == ["acme/shared-env", "acme/home-on-nfs"]
+    assert acme["hooks"] == ["pip_doctor_adjust_report", "pip_doctor_explanations",
+                             "pip_doctor_probes", "pip_doctor_rules", "pip_doctor_secrets"]
+    assert acme["problems"] == []
+    explained = scenarios.run_as(
+        account, [str(setup.venv / "bin" / "python"), "-m", "pip_doctor", "explain",
+                  "acme/shared-env"])
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("acme/shared-env: a shared environment managed by")
     builtins = [p for p in listed.values() if p["origin"] == "builtin"]
     assert {p["name"] for p in builtins} >= {"pip_doctor.probes", "pip_doctor.rules",
                                              "pip_doctor.declarative", "pip_doctor.redaction"}
@@ -235,3 +246,9 @@ def test_the_examples_own_tests_pass():
         cwd=EXAMPLES / "acme-pip-doctor", capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_examples_tests_use_only_public_names():
+    tests = (EXAMPLES / "acme-pip-doctor" / "tests").glob("*.py")
+    private = [path.name for path in tests if "pip_doctor._" in path.read_text()]
+    assert private == []

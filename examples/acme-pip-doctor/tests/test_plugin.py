@@ -1,4 +1,7 @@
-"""Tests of ACME's plugin: each hook on its own, then through pip-doctor."""
+"""Tests of ACME's plugin: each hook on its own, then through pip-doctor.
+
+Only public names: ``pip_doctor`` and ``pip_doctor.testing``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ import os
 import pytest
 from acme_pip_doctor import plugin
 
-import pip_doctor
-from pip_doctor import Diagnosis, ErrorInfo, Facts, InstallContext, Report, Situation, _manager
+from pip_doctor import Diagnosis, Report, testing
 
 NFS_TABLE = (
     "/dev/sda1 / ext4 rw,relatime 0 0\n"
@@ -19,18 +21,8 @@ NFS_TABLE = (
 
 
 def _situation(facts):
-    error = PermissionError(errno.EACCES, "Permission denied", "/opt/env/x")
-    return Situation(error=ErrorInfo.from_exception(error), context=InstallContext(),
-                     facts=Facts(facts))
-
-
-@pytest.fixture
-def acme_loaded(monkeypatch):
-    """pip-doctor with this plugin, whether or not it is installed (PIP_DOCTOR_PLUGINS)."""
-    monkeypatch.setenv("PIP_DOCTOR_PLUGINS", "acme_pip_doctor.plugin")
-    _manager.reset_manager()
-    yield
-    _manager.reset_manager()
+    error = testing.make_error(errno.EACCES, "/opt/env/x")
+    return testing.make_situation(error=error, facts=facts)
 
 
 @pytest.mark.parametrize(
@@ -97,12 +89,21 @@ def test_the_built_in_owner_advice_gives_way_to_acmes():
     assert plugin.pip_doctor_adjust_report(alone) is None
 
 
-def test_internal_host_names_are_redacted_through_pip_doctor(acme_loaded):
-    error = PermissionError(errno.EACCES, "Permission denied",
-                            "/net/build-7.eu.acme.internal/env/lib")
-    report = pip_doctor.diagnose(error)
+def test_the_plugin_loads_cleanly_and_explains_its_ids():
+    manager = testing.make_manager(plugin)
+    assert [p for p in manager.load_problems if p.source == plugin.__name__] == []
+    explanations = manager.get_explanations()
+    for rule in plugin.pip_doctor_rules():
+        assert rule.id in explanations
+        assert explanations[rule.id].text.startswith(f"{rule.id}: ")
+
+
+def test_internal_host_names_are_redacted_through_pip_doctor():
+    error = testing.make_error(errno.EACCES, "/net/build-7.eu.acme.internal/env/lib")
+    report = testing.diagnose(error, plugins=[plugin])
     assert "acme/home-fs" in report.facts
     assert not [p for p in report.problems if "acme" in p.source]
     text = report.to_json()
     assert "acme.internal" not in text
     assert "/net/<internal-host>/env/lib" in text
+

@@ -1,4 +1,5 @@
-"""ACME's hooks for pip-doctor: a probe, two rules, a suppression and a redaction.
+"""ACME's hooks for pip-doctor: a probe, two rules with their explanations, a
+suppression and a redaction.
 
 pip-doctor imports this module in the process that diagnoses a failed pip
 command (never inside pip itself). The home directory is looked up once, when
@@ -14,6 +15,7 @@ from typing import Any, Optional
 
 from pip_doctor import (
     Diagnosis,
+    Explanation,
     Fix,
     Link,
     Probe,
@@ -133,6 +135,37 @@ def pip_doctor_rules() -> list[Rule]:
              description="shared environments are managed by acme-env"),
         Rule(id="acme/home-on-nfs", check=home_on_nfs,
              description="home directories on NFS"),
+    ]
+
+
+@hookimpl
+def pip_doctor_explanations() -> list[Explanation]:
+    """What ``pip-doctor explain acme/...`` prints (and why ``more:`` is shown)."""
+    return [
+        Explanation(
+            id="acme/shared-env",
+            title="a shared environment managed by acme-env",
+            what="""The environment pip installs into was made by acme-env for a
+            whole team and belongs to its service account: your account may
+            read it but not change it.""",
+            why="""Shared environments keep everyone on the same versions. They
+            are rebuilt every night from ACME's base image, so anything
+            installed into them by hand would vanish anyway.""",
+            fix="""Create your own environment from the base image
+            (`acme-env create --from ENV`), activate it and install there.""",
+            prevent="Start projects with `acme-env create`, never in a shared environment.",
+            links=[Link(title="Python at ACME: shared environments",
+                        url=f"{SETUP_GUIDE}#shared")],
+        ),
+        Explanation(
+            id="acme/home-on-nfs",
+            title="a home directory on NFS",
+            what="""ACME's home directories live on NFS with root squash: root
+            cannot write there, and environments there are slow.""",
+            fix="Create the environment on local disk: `acme-env create --local`.",
+            links=[Link(title="Python at ACME: environments on NFS",
+                        url=f"{SETUP_GUIDE}#nfs")],
+        ),
     ]
 
 
