@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pip_doctor._shells import command_line, detect_shell, quote, shell_commands
+from pip_doctor._shells import command_line, detect_shell, home_path, quote, shell_commands
 
 #: Characters that shells treat specially, typographic quotes included (the
 #: unprintable ones, tab among them, are in ``_odd_chars``).
@@ -417,3 +417,57 @@ def test_detect_shell_on_posix(environ, expected):
 )
 def test_detect_shell_windows_simulated(environ, expected):
     assert detect_shell(environ, platform="win32") == expected
+
+
+# ------------------------------------------------------------- the home
+
+
+HOME_PARTS = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\0"),
+            min_size=1, max_size=8).filter(str.isprintable),  # dash has no $'...'
+    max_size=3,
+)
+
+
+@pytest.mark.parametrize("shell", [["bash", "--norc", "-c"], ["dash", "-c"],
+                                   ["fish", "--no-config", "-c"]])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=HOME_PARTS)
+@example(parts=[".cache", "pip"])
+@example(parts=["my dir", "it's $HOME"])
+def test_home_path_is_the_shells_home_variable(shell: list[str], parts: list[str]) -> None:
+    if shutil.which(shell[0]) is None:
+        pytest.fail(f"{shell[0]} is not installed")
+    home = "/home/O'Brien smith"
+    word = quote(home_path(*parts), "fish" if shell[0] == "fish" else "posix")
+    out = subprocess.run([*shell, "/usr/bin/printf '%s\\0' " + word], capture_output=True,
+                         check=True, env={"PATH": "/usr/bin:/bin", "HOME": home}).stdout
+    assert [os.fsdecode(item) for item in out.split(b"\0")[:-1]] == [
+        "/".join([home, *parts])]
+
+
+@given(parts=HOME_PARTS.filter(lambda parts: all('"' not in p for p in parts)))
+@example(parts=["50%", "x"])
+def test_home_path_in_cmd_is_userprofile(parts: list[str]) -> None:
+    profile = "C:\\Users\\Jo Smith"
+    line = command_line(["dir", home_path(*parts)], "cmd")
+    assert cmd_split(line, {"USERPROFILE": profile}) == ["dir", "\\".join([profile, *parts])]
+
+
+@pytest.mark.parametrize(
+    ("parts", "posix", "powershell", "cmd"),
+    [
+        ((), '"$HOME"', '"$env:USERPROFILE"', '"%USERPROFILE%"'),
+        ((".cache", "pip"), '"$HOME"/.cache/pip', '"$env:USERPROFILE\\.cache\\pip"',
+         '"%USERPROFILE%\\.cache\\pip"'),
+        (("a$b`c",), "\"$HOME\"/'a$b`c'", '"$env:USERPROFILE\\a`$b``c"',
+         '"%USERPROFILE%\\a$b`c"'),
+    ],
+)
+def test_home_path_words(parts, posix, powershell, cmd) -> None:
+    word = home_path(*parts)
+    assert str(word) == "/".join(("~", *parts))
+    assert (quote(word, "posix"), quote(word, "powershell"), quote(word, "cmd")) == (
+        posix, powershell, cmd)
+    assert command_line([home_path("bin", "tool")], "powershell") == (
+        '& "$env:USERPROFILE\\bin\\tool"')

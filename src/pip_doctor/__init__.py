@@ -10,9 +10,10 @@ The public API, importable without running pip:
   schema_version 1), ``.to_json()``, ``.to_text()``.
 - For plugins: :data:`hookimpl`, :class:`Probe`, :class:`Rule`,
   :class:`Diagnosis`, :class:`Fix`, :class:`Link`, :class:`Explanation`,
-  :class:`Config`, :func:`shell_commands`; the hooks are documented in
-  :mod:`pip_doctor.hookspecs`, and :mod:`pip_doctor.testing` helps test a
-  plugin. Every record takes keyword arguments only.
+  :class:`Config`, :func:`shell_commands`, :func:`home_path`; the hooks
+  are documented in :mod:`pip_doctor.hookspecs`, and
+  :mod:`pip_doctor.testing` helps test a plugin. Every record takes keyword
+  arguments only.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
         Rule,
         Situation,
     )
-    from pip_doctor._shells import quote, shell_commands
+    from pip_doctor._shells import home_path, quote, shell_commands
     from pip_doctor.hookspecs import hookimpl
 
 #: Where each public name lives. They are imported on first use (PEP 562), so
@@ -59,6 +60,7 @@ _HOMES = {
         ),
         "pip_doctor._model",
     ),
+    "home_path": "pip_doctor._shells",
     "quote": "pip_doctor._shells",
     "shell_commands": "pip_doctor._shells",
     "hookimpl": "pip_doctor.hookspecs",
@@ -98,6 +100,7 @@ __all__ = [
     "__version__",
     "diagnose",
     "format_os_error",
+    "home_path",
     "hookimpl",
     "quote",
     "shell_commands",

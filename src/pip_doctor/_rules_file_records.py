@@ -30,7 +30,7 @@ from pip_doctor._model import (
     Situation,
 )
 from pip_doctor._rules_file_templates import as_text, lookup, render, words
-from pip_doctor._shells import quote, shell_commands
+from pip_doctor._shells import home_path, quote, shell_commands
 
 #: The plugin name that problems of rule files are reported under.
 SOURCE = "pip_doctor.declarative"
@@ -115,6 +115,13 @@ def _quote_for(shell: Shell, value: str) -> str:
     return quote(value, shell)
 
 
+def _home_word(word: str) -> str:
+    """``~`` or ``~/rest`` in an argv is the user's home: the shell's variable."""
+    if word == "~" or word.startswith("~/"):
+        return home_path(word[2:])
+    return word
+
+
 @attrs.frozen
 class FixTemplate:
     """A fix whose commands are filled in from the facts when the rule matches."""
@@ -136,7 +143,7 @@ class FixTemplate:
                 if filled is None:
                     return None
                 argument_words.extend(filled)
-            commands.extend(shell_commands(argument_words))
+            commands.extend(shell_commands([_home_word(w) for w in argument_words]))
         for shell, text in self.commands:
             line = render(text, situation, functools.partial(_quote_for, shell))
             if line is None:

@@ -22,6 +22,12 @@ shell reads back as that same argv:
 
 So a posix or fish command is always printable text that, typed or pasted,
 gives the program exactly the bytes of the path that was measured.
+
+A path in the user's home directory is written with :func:`home_path`: a
+``~`` would be quoted as a literal ``~`` (and means nothing to cmd), so the
+word names the shell's home variable instead: ``"$HOME"/.config/acme``
+(POSIX shells and fish), ``"$env:USERPROFILE\\.config\\acme"`` (PowerShell),
+``"%USERPROFILE%\\.config\\acme"`` (cmd).
 """
 
 from __future__ import annotations
@@ -54,8 +60,57 @@ SHELL_ALIASES: Mapping[str, Shell] = {
 _PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
+class HomePath(str):
+    """A path under the user's home directory, for a command (see :func:`home_path`).
+
+    As text it reads ``~/part/part``; :func:`quote` writes it with the shell's
+    home variable.
+    """
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: Sequence[str]) -> HomePath:
+        clean = tuple(part for part in parts if part)
+        word = super().__new__(cls, "/".join(("~", *clean)))
+        word.parts = clean
+        return word
+
+
+def home_path(*parts: str) -> HomePath:
+    """A command word for a path in the user's home directory:
+    ``shell_commands(["rm", "-r", home_path(".cache", "pip")])`` gives
+    ``rm -r "$HOME"/.cache/pip`` for POSIX shells and fish,
+    ``rm -r "$env:USERPROFILE\\.cache\\pip"`` for PowerShell and
+    ``rm -r "%USERPROFILE%\\.cache\\pip"`` for cmd. Each part is one path
+    component (or several joined by ``/``), quoted for the shell.
+    """
+    return HomePath([piece for part in parts for piece in part.split("/")])
+
+
+_PS_DOUBLE_QUOTES = '"\u201c\u201d\u201e'
+
+
+def _quote_home(word: HomePath, shell: Shell) -> str:
+    if shell in ("posix", "fish"):
+        rest = "/".join(word.parts)
+        return '"$HOME"' + ("/" + quote(rest, shell) if rest else "")
+    rest = "\\".join(word.parts)
+    if shell == "powershell":
+        escaped = "".join("`" + c if c in "`$" + _PS_DOUBLE_QUOTES else c for c in rest)
+        return '"$env:USERPROFILE' + ("\\" + escaped if rest else "") + '"'
+    if not rest:
+        return '"%USERPROFILE%"'
+    quoted = _quote_cmd("\\" + rest)
+    return '"%USERPROFILE%' + quoted[1:] if quoted.startswith('"') else (
+        '"%USERPROFILE%"' + quoted)
+
+
 def quote(text: str, shell: Shell) -> str:
-    """``text`` as one word of ``shell``'s command line."""
+    """``text`` as one word of ``shell``'s command line (a :class:`HomePath`
+    with the shell's home variable).
+    """
+    if isinstance(text, HomePath):
+        return _quote_home(text, shell)
     if text and _SAFE[shell].fullmatch(text) and not (
         shell == "powershell" and text[0] == "@"
     ):
