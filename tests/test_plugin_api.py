@@ -438,3 +438,35 @@ def test_make_manager_without_built_ins_holds_only_the_given_plugins():
     assert [c.item.id for c in manager.get_rules()] == ["xp/rule"]
     assert list(manager.get_explanations()) == ["xp/known"]
     assert manager.load_problems == []
+
+
+# ------------------------------------------------------------- rules files
+
+
+def test_rules_file_requirements_placeholder_and_home_words(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(textwrap.dedent("""
+        [[rule]]
+        id = "rf/reqs"
+        title = "installing {context.requirements}"
+        confidence = "low"
+        [rule.match]
+        path = ["/nowhere/pd-plugin-api/*"]
+        [[rule.fix]]
+        summary = "Install them into your own venv"
+        argv = ["~/venvs/my env/bin/pip", "install", "{context.requirements}"]
+    """))
+    from pip_doctor import InstallContext
+
+    context = InstallContext(requirements=("Foo>=1", "bar baz"))
+    report = testing.diagnose(QUIET_ERROR, context=context,
+                              environ={"PIP_DOCTOR_RULES": str(rules)})
+    found = report.get("rf/reqs")
+    assert found is not None
+    assert found.title == "installing Foo>=1, bar baz"
+    commands = {c.shell: c.text for c in found.fixes[0].commands}
+    assert commands["posix"] == "\"$HOME\"/'venvs/my env/bin/pip' install 'Foo>=1' 'bar baz'"
+    assert commands["cmd"] == '"%USERPROFILE%\\venvs\\my env\\bin\\pip" install "Foo>=1" "bar baz"'
+    elsewhere = testing.diagnose(testing.make_error(2, "/elsewhere/x"), context=context,
+                                 environ={"PIP_DOCTOR_RULES": str(rules)})
+    assert elsewhere.get("rf/reqs") is None  # the path glob did not match

@@ -40,7 +40,9 @@ The format (every id namespaced, ``acme/...``)::
 
     [rule.match]               # every key given must hold; a list means any of
     errno = ["EACCES", 1]      # number or name
-    path = ["~/*"]             # globs on the failing path ('*' crosses '/')
+    path = ["~/*"]             # globs on the failing path ('*' crosses '/'): any
+                               # of error.filename, error.filename2, path.given,
+                               # path.absolute, path.resolved matches
     environment_root = ["/opt/*"]
     environment_kind = ["venv"]   # venv | conda | system | pyenv | other
     account.name = ["alice"]
@@ -52,7 +54,9 @@ The format (every id namespaced, ``acme/...``)::
     [[rule.fix]]
     summary = "Repair your environment"
     safety = "review"          # review (default) | safe
-    argv = ["acme-env", "repair", "{environment.root}"]   # quoted per shell
+    argv = ["acme-env", "repair", "{environment.root}"]   # quoted per shell;
+    #   a word "~" or "~/..." is the home directory ("$HOME", %USERPROFILE%, ...);
+    #   a word "{context.requirements}" is one word per requirement
     # commands = { posix = "...", fish = "...", powershell = "...", cmd = "..." }
     #   (raw lines; each placeholder's value is quoted for that shell)
 
@@ -60,13 +64,21 @@ The format (every id namespaced, ``acme/...``)::
     title = "Python at ACME"
     url = "https://go.acme.example/python"
 
+    [rule.explain]             # what `pip-doctor explain acme/home-on-nfs` prints
+    what = "ACME's home directories are on NFS with root squash."   # required
+    why = "..."                # optional, like fix and prevent; plain text
+    fix = "..."                # (no placeholders); title defaults to the rule's,
+    prevent = "..."            # links to the rule's links without placeholders
+
     [[redact]]                 # text never shown in a report
     text = "build.acme.internal"          # or: pattern = "regex"
     replacement = "<internal-host>"       # default "***"
 
 Placeholders ``{probe.key}`` name a fact (``docs/facts.md``), ``{error.KEY}``
 a field of the error (``errno_name``, ``filename``, ...) and
-``{context.KEY}`` one of ``interpreter``, ``command``, ``pip_version``;
+``{context.KEY}`` one of ``interpreter``, ``command``, ``pip_version``,
+``requirements`` (the command's requirements: comma-separated in a text,
+one word each in an ``argv``), ``failure`` (``os-error``, ``pip-error``, ...);
 ``{{`` and ``}}`` are literal braces. A line (or fix, or link) whose
 placeholder has no value is left out rather than shown with a guess.
 """

@@ -15,9 +15,10 @@ peer of the built-ins, not a special case.
 
 Writing a plugin
 ----------------
-A plugin is a module with functions marked by :data:`pip_doctor.hookimpl`
-whose names are the hook names below. Ship it in an ordinary distribution and
-register it in the ``pip_doctor`` entry-point group::
+A plugin is a module (or a class instance) with functions marked by
+:data:`pip_doctor.hookimpl` whose names are the hook names below. Ship it in
+an ordinary distribution and register it in the ``pip_doctor`` entry-point
+group::
 
     # pyproject.toml
     [project.entry-points.pip_doctor]
@@ -25,12 +26,86 @@ register it in the ``pip_doctor`` entry-point group::
 
 or name the module in ``PIP_DOCTOR_PLUGINS=acme_pip_doctor.plugin`` for a
 single run. ``examples/acme-pip-doctor/`` in pip-doctor's source is a complete
-plugin with tests.
+plugin with tests. Every record (:class:`pip_doctor.Diagnosis`, ``Fix``,
+``Link``, ``Probe``, ``Rule``, ``Problem``, ``Explanation``, ...) takes
+keyword arguments only (since 0.2).
+
+When hooks are called
+---------------------
+Once, when plugins are loaded (in this order): ``pip_doctor_configure``,
+``pip_doctor_probes``, ``pip_doctor_rules``, ``pip_doctor_explanations``.
+Then, for each failure: the probes, the rules, ``pip_doctor_adjust_report``,
+``pip_doctor_secrets``, and (inside pip only) ``pip_doctor_report_paths``.
+
+Implementations of one hook are called in pluggy's order: the plugin
+registered last is called first; ``@hookimpl(tryfirst=True)`` moves an
+implementation before the others, ``trylast=True`` after them (among several
+``tryfirst`` ones, again the last registered first). Plugins are registered
+in this order: the built-ins, then entry points (in the order
+``importlib.metadata`` lists them), then ``PIP_DOCTOR_PLUGINS`` from left to
+right. The built-in ``pip_doctor_probes`` and ``pip_doctor_rules`` are
+``tryfirst``; the rules files' ``pip_doctor_adjust_report`` is ``trylast``.
+So:
+
+- probes run in the order their ``pip_doctor_probes`` were called, and each
+  sees the facts of those before it: the built-in probes first, then
+  plugins' (last registered first). A plugin whose hook is ``tryfirst`` runs
+  its probes before the built-ins and cannot read their facts.
+- Diagnoses are ranked by confidence (high, medium, low); among diagnoses of
+  equal confidence, the order of the rules that made them: a built-in
+  diagnosis comes before a plugin's, and a plugin's before a rules file's,
+  unless the plugin's ``pip_doctor_rules`` is ``tryfirst`` (then its
+  diagnoses come first). ``pip_doctor_adjust_report`` can re-rank
+  (``report.with_confidence``) or remove (``report.without``) any of them.
+- Each ``pip_doctor_adjust_report`` sees the report the one before it
+  returned; a rules file's suppressions come last.
+
+Each implementation is called on its own, under a time limit: one that
+raises, returns the wrong type or runs too long is skipped and listed in the
+report's ``problems`` (``{"source": PLUGIN, "message": ...}``); the others,
+pip's own message and its exit status are not affected. That is why hook
+wrappers (``wrapper=True``, ``hookwrapper=True``) are not supported: each is
+refused when the plugin loads, with a problem, and the plugin's other hooks
+still run. A function marked ``@hookimpl`` whose name is not a hook below
+(``pip_doctor_rule``) is refused with a problem that suggests the nearest
+name, unless marked ``@hookimpl(optionalhook=True)`` (a hook of a newer
+pip-doctor); a ``pip_doctor_*`` function without ``@hookimpl`` is a problem
+too (it would never be called). ``pip-doctor plugins`` lists them all.
+
+``pip-doctor plugins --json``
+-----------------------------
+``{"plugins": [PLUGIN, ...], "problems": [{"source": ..., "message": ...}]}``,
+one PLUGIN per plugin in load order::
+
+    {"name": "acme",                       # entry-point name, or module name
+     "origin": "entrypoint",               # builtin | entrypoint | env | given
+     "module": "acme_pip_doctor.plugin",
+     "distribution": "acme-pip-doctor",    # or null when unknown
+     "version": "1.0.0",                   # or null
+     "status": "loaded",                   # loaded | blocked | failed
+     "error": null,                        # why it failed, or its first failing hook
+     "hooks": ["pip_doctor_probes", ...],  # the hooks it implements, sorted
+     "probes": ["acme/home-fs"],           # in the order they run
+     "rules": ["acme/shared-env"],
+     "explanations": ["acme/shared-env"],
+     "blocked_ids": [],                    # its ids named in PIP_DOCTOR_BLOCK
+     "problems": ["unknown hook ..."]}     # what was refused or failed at load
+
+``problems`` holds every load-time problem (also those of rules files).
+Keys are only ever added.
+
+Testing a plugin
+----------------
+:mod:`pip_doctor.testing` builds a fresh manager with the built-ins and your
+plugin (``make_manager``), a situation from facts you give
+(``make_situation``), the OSError pip would meet (``make_error``) and the
+whole diagnosis of it with your plugin (``diagnose``); no private module is
+needed.
 
 Without Python
 --------------
-Probes of a mount, file or environment variable, rules, suppressions of
-built-in ids and redactions can also be written as TOML, in
+Probes of a mount, file or environment variable, rules, explanations,
+suppressions of built-in ids and redactions can also be written as TOML, in
 ``/etc/pip-doctor/rules.toml``, ``{sys.prefix}/etc/pip-doctor/rules.toml`` or
 files named in ``PIP_DOCTOR_RULES``; the format is described in
 ``pip_doctor._declarative`` and ``examples/rules/acme-rules.toml`` does what
@@ -38,11 +113,15 @@ the example plugin does.
 
 Rules of the road
 -----------------
-- Namespace your ids: ``acme/...`` for probes, rules and diagnosis ids. The
-  built-in cause ids are listed in ``pip-doctor explain``.
-- Every hook call runs under a time limit; a hook that raises, returns the
-  wrong type or runs too long is skipped and recorded in the report's
-  ``problems``. pip's own message and exit status are never affected.
+- Namespace your ids: ``acme/...`` for probes, rules, diagnoses and
+  explanations. The built-in cause ids are listed by ``pip-doctor explain``.
+- Read the environment from ``config.environ`` (``pip_doctor_configure``),
+  not from ``os.environ``.
+- A fix's commands are data: build them with
+  :func:`pip_doctor.shell_commands`, which quotes each word for every shell.
+  A path in the home directory is :func:`pip_doctor.home_path`
+  (``home_path(".config", "acme")``): a plain ``"~/.config/acme"`` would be
+  quoted as a literal ``~``.
 - Import what you need where you need it. The diagnosis of a failed pip
   command runs in a process of its own (never inside pip, whose 26.3 forbids
   imports once installation has started), within pip's deadline
