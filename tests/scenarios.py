@@ -408,3 +408,14 @@ def write_distribution(site: Path, name: str, version: str, entry_points: dict[s
     (info / "entry_points.txt").write_text(f"[pip_doctor]\n{lines}")
     modules = "".join(f"{value.partition(':')[0]}.py,,\n" for value in entry_points.values())
     (info / "RECORD").write_text(f"{modules}{info.name}/METADATA,,\n")
+
+
+def plugin_wheel(project: Path, wheels: Path, pattern: str) -> Path:
+    """Build the plugin project at ``project`` into ``wheels`` (offline, no
+    isolation) and return its wheel, readable by every account.
+    """
+    run_checked([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                 "-q", "-w", str(wheels), str(project)])
+    (wheel,) = wheels.glob(pattern)
+    wheel.chmod(0o644)
+    return wheel

@@ -47,12 +47,8 @@ def setup(request: pytest.FixtureRequest, wheelhouse: Path) -> Iterator[Setup]:
     try:
         wheels = base / "wheels"
         scenarios.make_wheel(wheels, "tinypkg", "1.0")
-        scenarios.run_checked(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-             "-q", "-w", str(wheels), str(EXAMPLES / "acme-pip-doctor")],
-        )
-        (acme_wheel,) = wheels.glob("acme_pip_doctor-*.whl")
-        acme_wheel.chmod(0o644)
+        acme_wheel = scenarios.plugin_wheel(EXAMPLES / "acme-pip-doctor", wheels,
+                                            "acme_pip_doctor-*.whl")
         venv = base / "net" / "build-7.acme.internal" / "venv"
         venv.parent.mkdir(parents=True)
         scenarios.make_venv(venv, pip_version=request.param, with_pip_doctor=True)

@@ -78,12 +78,7 @@ def installed(wheelhouse: Path) -> Iterator[tuple[Path, Path]]:
     try:
         wheels = base / "wheels"
         scenarios.make_wheel(wheels, "tinypkg", "1.0")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-             "-q", "-w", str(wheels), str(PLUGIN)],
-            check=True, capture_output=True,
-        )
-        (wheel,) = wheels.glob("contoso_doctor-*.whl")
+        wheel = scenarios.plugin_wheel(PLUGIN, wheels, "contoso_doctor-*.whl")
         venv = base / "team-env"
         scenarios.make_venv(venv, with_pip_doctor=True)
         subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
