@@ -411,3 +411,17 @@ def test_a_failed_index_page_is_put_on_the_index_it_belongs_to(clean_env: Path) 
     # the same log after an OSError is not read: that failure is the OSError's
     other = attrs.evolve(context, failure="os-error")
     assert network.run(Situation(error=error, context=other)) == {}
+
+
+def test_an_organisation_turns_the_probes_off_in_a_plugin(
+        clean_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "acme_no_network_probes.py").write_text(
+        "import os\nos.environ['PIP_DOCTOR_NETWORK_PROBES'] = '0'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PIP_DOCTOR_PLUGINS", "acme_no_network_probes")
+    monkeypatch.setenv("PIP_DOCTOR_NETWORK_PROBES", "1")  # restored after the test
+    _manager.reset_manager()
+    report = diagnose([CORP_23])
+    assert report.facts["network-probes"] == {
+        "measured": False, "why": "network probes are off (PIP_DOCTOR_NETWORK_PROBES=0)"}
+    assert any("was not read" in line for line in report.diagnoses[0].evidence)
