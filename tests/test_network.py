@@ -353,7 +353,10 @@ def test_proxy_causes_need_a_proxy(clean_env: Path, monkeypatch: pytest.MonkeyPa
     assert [d.id for d in diagnose([PROXY_CLOSED_23]).diagnoses] == []
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     assert [d.id for d in diagnose([PROXY_CLOSED_23]).diagnoses] == ["proxy-unreachable"]
-    assert [d.id for d in diagnose([PROXY_407_23]).diagnoses] == ["proxy-auth-required"]
+    auth = diagnose([PROXY_407_23])
+    assert [d.id for d in auth.diagnoses] == ["proxy-auth-required"]
+    # the placeholder credentials of the fix survive redaction; nothing real is in them
+    assert "export HTTPS_PROXY=USER:PASSWORD@127.0.0.1:9" in auth.to_text(shell="posix")
 
 
 def test_without_probes_the_evidence_says_what_was_not_measured(

@@ -58,13 +58,11 @@ def _certificate_lines(situation: Situation, cert: Mapping[str, Any],
         lines.append(f"that certificate is valid only from {cert.get('not_before')} "
                      "(is this machine's clock right?)")
     in_bundle = cert.get("issuer_in_bundle")
-    path = bundle.get("path")
     if in_bundle is False:
-        lines.append(f"its issuer {code(cert.get('issuer'))} is not in {code(path)}, "
-                     "the CA bundle pip verified with")
+        lines.append("that issuer is not in the CA bundle pip verified with")
     elif in_bundle is True:
-        lines.append(f"its issuer is in {code(path)}, the CA bundle pip verified with "
-                     "(so the chain the server sends, or the host name, is what fails)")
+        lines.append("that issuer is in the CA bundle pip verified with (so the chain the "
+                     "server sends, or the host name, is what fails)")
     host = cert.get("host")
     if host in PUBLIC_HOSTS and in_bundle is False and not cert.get("self_signed"):
         lines.append(
@@ -78,9 +76,9 @@ def _bundle_line(bundle: Mapping[str, Any]) -> Optional[str]:
     path, source = bundle.get("path"), bundle.get("source")
     if not source:
         return None
-    where = f" ({code(path)})" if path else ""
-    store = "the system trust store" if bundle.get("truststore") else "a CA bundle"
-    line = f"pip verified with {store}{where}: {source}"
+    where = f" {code(path)}" if path else ""
+    store = "the system trust store" if bundle.get("truststore") else "the CA bundle"
+    line = f"pip verified with {store}{where} ({source})"
     if bundle.get("adds_to_system_store"):
         line += "; with truststore, that file is added to the system's store"
     if path and bundle.get("exists") is False:
@@ -98,18 +96,17 @@ def _server_side(cert: Mapping[str, Any], detail: str) -> bool:
 def _ca_words(cert: Mapping[str, Any]) -> str:
     """How the certificate to trust is named in the fixes."""
     if cert.get("self_signed") and cert.get("subject"):
-        return "the server's own certificate"
+        return "the server's own certificate"  # a self-signed one is its own CA
     issuer = str(cert.get("issuer") or "")
     common = next((part[3:] for part in issuer.split(", ") if part.startswith("CN=")), "")
-    return f"the certificate of the CA {common!r}" if common else \
-        "your organisation's CA certificate"
+    return f"the CA {common!r}" if common else "your organisation's CA"
 
 
 def _fixes(situation: Situation, cert: Mapping[str, Any]) -> list[Fix]:
     fixes: list[Fix] = []
     version = _network.pip_version(situation)
     ca_name = _ca_words(cert)
-    note = f" ({CA_PLACEHOLDER}: the path of {ca_name}, a PEM file)"
+    note = f" ({CA_PLACEHOLDER}: the path of its certificate, a PEM file)"
     python_ok = sys.version_info >= (3, 10)
     if (22, 2) <= version < (24, 2) and python_ok:
         fixes.append(Fix(
@@ -119,7 +116,8 @@ def _fixes(situation: Situation, cert: Mapping[str, Any]) -> list[Fix]:
             safety="safe",
         ))
     fixes.append(Fix(
-        summary=f"Install once trusting {ca_name}" + note + _network.placeholder_note(situation),
+        summary=f"Install once, trusting {ca_name}" + note
+        + _network.placeholder_note(situation),
         commands=shell_commands(_network.install_argv(situation, "--cert", CA_PLACEHOLDER)),
         safety="safe",
     ))

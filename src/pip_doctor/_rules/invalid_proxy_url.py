@@ -28,8 +28,8 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if name:
         fixes.append(Fix(
             summary=f"Set {name} to a full proxy URL for this shell (write yours in place of "
-            f"{_proxy.PROXY_PLACEHOLDER}; credentials go before the host: "
-            "http://USER:PASSWORD@HOST:PORT)",
+            f"{_proxy.PROXY_PLACEHOLDER}; a user and password go before the host, "
+            "as USER:PASSWORD@, percent-encoded)",
             commands=_network.set_variable_commands(name, _proxy.PROXY_PLACEHOLDER),
             safety="safe",
         ))

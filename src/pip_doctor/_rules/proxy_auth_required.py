@@ -35,8 +35,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     name = _proxy.variable(proxy) if proxy else None
     host = proxy.get("host") if proxy else None
     port = proxy.get("port") if proxy else None
-    with_user = (f"http://USER:PASSWORD@{host}:{port}" if isinstance(host, str)
-                 else "http://USER:PASSWORD@PROXY-HOST:PORT")
+    # without a scheme (requests adds http://), so that it does not read as a
+    # URL with credentials, which every report masks
+    with_user = (f"USER:PASSWORD@{host}:{port}" if isinstance(host, str)
+                 else "USER:PASSWORD@PROXY-HOST:PORT")
     fixes: list[Fix] = []
     if name:
         fixes.append(Fix(
