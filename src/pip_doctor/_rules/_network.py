@@ -90,7 +90,7 @@ def install_argv(situation: Situation, *options: str) -> list[str]:
     line when it is known (its index, target and other options stay), else
     ``install`` and the requirements."""
     argv = situation.context.argv
-    if argv and argv[0] == situation.context.command:
+    if len(argv) > 1 and situation.context.command in argv:
         return pip_argv(situation, *argv, *options)
     reqs, _known = _fixes.requirements(situation)
     return pip_argv(situation, "install", *options, *reqs)
