@@ -136,13 +136,15 @@ class InstallContext:
         ``no_index``, ``cache_dir``, ``use_user_site``, ``target_dir``, ...).
         Which options exist depends on the pip version: read with ``.get``.
     ``log``
-        pip's WARNING-and-above log lines during the command, oldest first,
-        at most the last 50 (for example ``Retrying (Retry(total=4, ...))
-        after connection broken by 'SSLError(...)'``).
+        pip's WARNING-and-above log lines during the command, and its
+        "Could not fetch URL ..." lines (an index page that failed), oldest
+        first, at most the last 50 (for example ``Retrying (Retry(total=4,
+        ...)) after connection broken by 'SSLError(...)'``).
     ``failure``
         how the command failed: ``"os-error"`` (pip's "Could not install
         packages due to an OSError"), ``"unhandled"`` (an ``OSError`` pip
-        crashed on: "ERROR: Exception:", exit status 2), ``"pip-error"`` (a
+        crashed on: "ERROR: Exception:", exit status 2; also requests'
+        ``TypeError`` on a proxy URL with a user but no host), ``"pip-error"`` (a
         ``PipError``/``DiagnosticPipError`` pip reported; its ``reference``,
         such as ``externally-managed-environment``, is in the error data),
         ``"no-matching-distribution"`` (the command ended in "No matching

@@ -14,8 +14,8 @@ unchanged. pip-doctor is therefore never a frame between pip's frames: pip's
 tracebacks (``-v``, ``--debug``, "ERROR: Exception:") are exactly pip's.
 
 While the command runs, the :class:`Watch` is a logging handler on the ``pip``
-logger: it keeps pip's WARNING-and-above lines (the last
-:data:`LOG_LINES`) and notes the record that reports the command's failure,
+logger: it keeps pip's WARNING-and-above lines and its "Could not fetch URL"
+lines (the last :data:`LOG_LINES`) and notes the record that reports the command's failure,
 with the exception being handled (see :func:`failure_of`). That is all it
 does on success.
 
@@ -61,7 +61,7 @@ COMMANDS = frozenset({"install", "uninstall", "download", "wheel"})
 DEFAULT_TIMEOUT = 0.5
 TIMEOUT_VARIABLE = "PIP_DOCTOR_TIMEOUT"
 
-#: How many of pip's WARNING-and-above lines are kept, and how long each may be.
+#: How many of pip's log lines are kept, and how long each may be.
 LOG_LINES = 50
 LOG_LINE_CHARS = 2000
 
@@ -80,6 +80,11 @@ PIP_LOGGER = "pip"
 WARNINGS = {
     "is not owned or is not writable by the current user": "cache-dir-disabled",
 }
+
+#: pip's INFO lines kept with the warnings: an index page that failed ("Could
+#: not fetch URL https://...: There was a problem confirming the ssl
+#: certificate: ... - skipping"), the only line that names its URL.
+KEPT_INFO = ("Could not fetch URL",)
 
 #: The exception class names pip's "No matching distribution found" ends in.
 NO_MATCH_CLASSES = frozenset({"DistributionNotFound"})
@@ -199,7 +204,7 @@ class Watch(logging.Handler):
     """
 
     def __init__(self, command: Any) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)  # INFO only for KEPT_INFO (see emit)
         self.command = command
         self.log: list[str] = []
         self.failure: Optional[Failure] = None
@@ -209,6 +214,8 @@ class Watch(logging.Handler):
     # logging.Handler
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            if record.levelno < logging.WARNING and not str(record.msg).startswith(KEPT_INFO):
+                return
             text = _record_text(record)
             self.log.append(text[:LOG_LINE_CHARS])
             del self.log[:-LOG_LINES]
@@ -267,7 +274,8 @@ def failure_of(record: logging.LogRecord) -> Optional[Failure]:
     - pip's install command logging its ``OSError`` ("Could not install
       packages due to an OSError"): ``os-error``;
     - ``base_command`` reporting an ``OSError`` it did not expect
-      ("ERROR: Exception:" and a traceback): ``unhandled``;
+      ("ERROR: Exception:" and a traceback), or requests' ``TypeError`` on a
+      proxy URL without a host (:func:`is_proxy_url_crash`): ``unhandled``;
     - ``base_command`` reporting "No matching distribution found":
       ``no-matching-distribution``;
     - ``base_command`` reporting any other of pip's errors (``PipError``,
@@ -281,7 +289,7 @@ def failure_of(record: logging.LogRecord) -> Optional[Failure]:
         return None
     names = {cls.__name__ for cls in type(error).__mro__}
     if record.name == BASE_COMMAND_LOGGER:
-        if record.exc_info and isinstance(error, OSError):
+        if record.exc_info and (isinstance(error, OSError) or is_proxy_url_crash(error)):
             return Failure("unhandled", error, record)
         if names & NO_MATCH_CLASSES:
             return Failure("no-matching-distribution", error, record)
@@ -291,6 +299,19 @@ def failure_of(record: logging.LogRecord) -> Optional[Failure]:
     if isinstance(error, OSError) and record.name.startswith("pip._internal.commands."):
         return Failure("os-error", error, record)
     return None
+
+
+def is_proxy_url_crash(error: BaseException) -> bool:
+    """The ``TypeError`` requests raises, and pip crashes on, for a proxy URL
+    with a user but no host (``http://alice:pw@``): "sequence item 1: expected
+    str instance, NoneType found" in ``prepend_scheme_if_needed``.
+    """
+    if not isinstance(error, TypeError):
+        return False
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "prepend_scheme_if_needed"
 
 
 def warning_reference(record: logging.LogRecord) -> Optional[str]:
