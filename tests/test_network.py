@@ -428,3 +428,42 @@ def test_an_organisation_turns_the_probes_off_in_a_plugin(
     assert report.facts["network-probes"] == {
         "measured": False, "why": "network probes are off (PIP_DOCTOR_NETWORK_PROBES=0)"}
     assert any("was not read" in line for line in report.diagnoses[0].evidence)
+
+
+# ----------------------------------------------------------------- the shim
+
+
+def test_the_shim_knows_requests_crash_on_a_proxy_url_without_host() -> None:
+    from pip._vendor.requests.utils import prepend_scheme_if_needed
+
+    from pip_doctor import _pip_hook
+
+    with pytest.raises(TypeError) as crash:
+        prepend_scheme_if_needed("http://alice:pw@", "http")
+    assert _pip_hook.is_proxy_url_crash(crash.value)
+    with pytest.raises(TypeError) as other:
+        ", ".join([None])  # type: ignore[list-item]
+    assert not _pip_hook.is_proxy_url_crash(other.value)
+
+
+def test_the_shim_keeps_the_line_of_a_failed_index_page_and_no_other_info() -> None:
+    import logging
+
+    from pip_doctor import _pip_hook
+
+    watch = _pip_hook.Watch(command=None)
+    try:
+        logger = logging.getLogger("pip._internal.index.collector")
+        logger.setLevel(logging.INFO)
+        logger.info("Collecting %s", "x")
+        logger.info("Could not fetch URL %s: %s - skipping", "https://127.0.0.1:8443/simple/x/",
+                    "There was a problem confirming the ssl certificate: ...")
+        logger.warning("Retrying after connection broken by 'SSLError()': /simple/x/")
+    finally:
+        logging.getLogger("pip").removeHandler(watch)
+        logging.getLogger("pip._internal.index.collector").setLevel(logging.NOTSET)
+    assert watch.log == [
+        "Could not fetch URL https://127.0.0.1:8443/simple/x/: There was a problem confirming "
+        "the ssl certificate: ... - skipping",
+        "Retrying after connection broken by 'SSLError()': /simple/x/",
+    ]
