@@ -163,6 +163,17 @@ def test_download_into_an_unwritable_directory_reaches_the_child(pip: Pip, read_
     assert "Exception:" in seen["log"]
 
 
+def test_wheel_into_an_unwritable_directory_reaches_the_child(pip: Pip, read_only: Path):
+    target = read_only / "wheelhouse"
+    without, with_hook = pip.both(["wheel", "-w", str(target), "tinypkg"])
+    added = assert_pip_first(without, with_hook)
+    assert without.status == 2
+    assert added.startswith("pip-doctor")
+    assert with_hook.seen is not None
+    assert (with_hook.seen["failure"], with_hook.seen["command"]) == ("unhandled", "wheel")
+    assert with_hook.seen["filename"] == str(target)
+
+
 def test_a_pip_error_no_rule_explains_adds_nothing(pip: Pip):
     without, with_hook = pip.both(["install", "-r", "missing.txt"])
     assert assert_pip_first(without, with_hook) == ""
