@@ -406,7 +406,8 @@ def test_enospc_without_a_file_or_a_measurement_says_it_was_not_measured() -> No
 
 def test_windows_system_python_simulated() -> None:
     """Facts in the shape the probes give on Windows (no uids): venv paths and
-    quoting follow the platform, and no chown is offered.
+    quoting follow the platform, and no chown is offered. The failing place is
+    not writable (the base facts): needs-admin, not system-site-packages.
     """
     prefix = "C:\\Program Files\\Python311"
     site = f"{prefix}\\Lib\\site-packages"
@@ -422,8 +423,8 @@ def test_windows_system_python_simulated() -> None:
                  "ancestors": [], "environment_root": prefix, "mount_point": None},
     })
     got = situation(facts, filename=f"{site}\\pkg")
-    assert decisions(got) == {"system-site-packages": "high"}
-    (rule,) = [r for r in BUILTIN_RULES if r.id == "system-site-packages"]
+    assert decisions(got) == {"needs-admin": "high"}
+    (rule,) = [r for r in BUILTIN_RULES if r.id == "needs-admin"]
     result = rule.check(got)
     assert isinstance(result, Diagnosis)
     by_shell = {}

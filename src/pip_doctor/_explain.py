@@ -442,6 +442,82 @@ _CAUSES: tuple[Explanation, ...] = (
         your own work.""",
         links=(_links.EXTERNALLY_MANAGED_SPEC, _links.VENV_GUIDE),
     ),
+    Explanation(
+        id="needs-admin",
+        title="Windows: a Python for all users, only administrators may change it",
+        what="""pip runs a Python installed for every account of this Windows machine
+        (under `C:\\Program Files`, `C:\\ProgramData` as Anaconda does for all
+        users, or an all-users `C:\\PythonXY`), and Windows refuses your account
+        the right to create or replace files there: `[WinError 5] Access is
+        denied`.""",
+        why="""An all-users install belongs to the Administrators group. pip's own
+        check (can it create a file in site-packages) may pass where your
+        account may add files, so pip does not fall back to `--user`; replacing
+        a file an administrator installed, or writing `Scripts`, then fails.
+        pip-doctor reads the owner and your effective rights from each file's
+        security descriptor (the Win32 security API), not from file modes.""",
+        fix="""Create a virtual environment you own and install into it: `py -m
+        venv %LOCALAPPDATA%\\venvs\\proj`, then `...\\Scripts\\python.exe -m pip
+        install PACKAGE` (in PowerShell `$env:LOCALAPPDATA\\venvs\\proj`). Or
+        install for your account with `--user`, or install a Python for your
+        account only (the python.org installer's "Install for me only", or
+        `winget install --scope user Python.Python.3.13`). An elevated shell
+        (Run as administrator) is only for a Python that is shared on purpose,
+        for packages every account needs.
+
+        Do not give Everyone Full control of the Python folder, and do not run
+        every install elevated.""",
+        prevent="""Use one virtual environment per project; keep the all-users
+        Python for what administrators install.""",
+        links=(_links.VENV_GUIDE, _links.WINDOWS_PYTHON, _links.PIP_USER_INSTALLS),
+    ),
+    Explanation(
+        id="path-too-long",
+        title="Windows: a path over 260 characters, or a name over 255",
+        what="""A file pip writes has a path longer than Windows' MAX_PATH (260
+        characters) while long-path support is off, or one part of the path is
+        longer than 255 characters, which no Windows filesystem allows even with
+        long paths on. Windows then reports the file as not found or the name as
+        invalid.""",
+        why="""Packages with deep folders, a long `%TEMP%` where pip unpacks and
+        builds, a virtual environment in a deep project folder, or the Microsoft
+        Store Python, whose packages live under
+        `...\\LocalCache\\local-packages\\Python3XX\\site-packages`, add up.
+        pip-doctor reads `LongPathsEnabled` from the registry and measures the
+        path and its longest part.""",
+        fix="""Enable long paths once, from an elevated shell: PowerShell
+        `New-ItemProperty -Path
+        'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\FileSystem' -Name
+        LongPathsEnabled -Value 1 -PropertyType DWORD -Force`, or cmd `reg add
+        HKLM\\SYSTEM\\CurrentControlSet\\Control\\FileSystem /v LongPathsEnabled /t
+        REG_DWORD /d 1 /f`. Or use a short virtual environment path
+        (`C:\\venvs\\proj`) and a short `TEMP` (`$env:TEMP = 'C:\\t'`, `set
+        TEMP=C:\\t`). A name part over 255 characters cannot be fixed here: the
+        package must change.""",
+        prevent="""Keep environments and `TEMP` near the root of a drive, and
+        prefer python.org's installer to the Store's Python for development.""",
+        links=(_links.WINDOWS_LONG_PATHS, _links.WINDOWS_PYTHON),
+    ),
+    Explanation(
+        id="blocked-by-security-software",
+        title="Windows: antivirus blocked a file pip wrote",
+        what="""Security software held, blocked or quarantined a file while pip
+        was writing or moving it: `[WinError 225]` ("contains a virus or
+        potentially unwanted software"), or `[Errno 22] Invalid argument` or
+        `[WinError 5]` on pip's own fresh temporary files (`pip-unpack-*`).""",
+        why="""Real-time scanning opens each new file; while it does, Windows
+        refuses pip's next step on it. A detection, right or false, removes the
+        file.""",
+        fix="""Run the command again: a scan that held the file is often over.
+        See what Microsoft Defender detected with `Get-MpThreatDetection`. If it
+        is a false positive, report the file to the vendor. Only if you trust
+        the package, exclude that one folder (`Add-MpPreference
+        -ExclusionPath`, elevated), and remove the exclusion afterwards.""",
+        prevent="""Do not turn real-time protection off, and do not exclude your
+        whole profile, %TEMP% or Downloads. Where an organisation manages the
+        antivirus, ask it for an exclusion of the build folder.""",
+        links=(_links.DEFENDER_HISTORY, _links.DEFENDER_SUBMISSION),
+    ),
 )
 
 #: Every built-in cause id and its explanation.

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from pip_doctor._fs import is_within
-from pip_doctor._model import Fix, Safety, Shell, Situation
+from pip_doctor._model import SHELLS, Fix, Safety, Shell, Situation
 from pip_doctor._shells import shell_commands
 
 #: Stands for the requirements when the failing command's are not known.
@@ -27,6 +27,8 @@ PLACEHOLDER = "PACKAGE"
 DIRECTORY_PLACEHOLDER = "DIRECTORY"
 #: Shells whose users have ``chown`` (and ``sudo``).
 POSIX_SHELLS: tuple[Shell, ...] = ("posix", "fish")
+#: The shells of Windows.
+WINDOWS_SHELLS: tuple[Shell, ...] = ("powershell", "cmd")
 
 WARN_SUDO_PIP = (
     "Do not run `sudo pip install`: it writes root-owned files into an environment "
@@ -49,10 +51,37 @@ WARN_BREAK_SYSTEM_PACKAGES = (
     "remove packages system tools rely on, and the next system update may undo "
     "or break your install."
 )
+WARN_EVERYONE_FULL_CONTROL = (
+    "Do not give Everyone (or Users) Full control of the Python folder: every program "
+    "any account runs could then change code that administrators and services run, "
+    "and the next install by an administrator still leaves files you cannot replace."
+)
+WARN_ALWAYS_ELEVATED = (
+    "Do not run every install from an elevated (Run as administrator) shell: each "
+    "package's code then runs with full control of the machine, and files it leaves "
+    "belong to the Administrators group, so the next install as yourself fails again."
+)
 
 
 def is_windows(situation: Situation) -> bool:
     return bool(situation.fact("interpreter", "platform") == "win32")
+
+
+def shells_for(situation: Situation) -> tuple[Shell, ...]:
+    """The shells a fix is written for: PowerShell and cmd on Windows, all four
+    elsewhere (a POSIX path means nothing to cmd, a drive letter nothing to sh).
+    """
+    return WINDOWS_SHELLS if is_windows(situation) else SHELLS
+
+
+def permission_warnings(situation: Situation) -> tuple[str, ...]:
+    """The shortcuts not to take when this account may not write: ``sudo pip`` and
+    ``chmod -R 777`` on POSIX; Full control for Everyone and elevated installs on
+    Windows.
+    """
+    if is_windows(situation):
+        return (WARN_ALWAYS_ELEVATED, WARN_EVERYONE_FULL_CONTROL)
+    return (WARN_SUDO_PIP, WARN_CHMOD_777)
 
 
 def join(situation: Situation, *parts: str) -> str:
@@ -199,7 +228,7 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
         return Fix(
             summary=f"Create a virtual environment you own at {target} and use it"
             f" instead of this one{note}",
-            commands=shell_commands(create),
+            commands=shell_commands(create, shells=shells_for(situation)),
             safety="safe",
         )
     if situation.fact("environment", "kind") == "conda":
@@ -210,7 +239,8 @@ def new_venv(situation: Situation, directory: Optional[str] = None,
             f"Create a virtual environment you own at {target} and install into it{note}",
             known,
         ),
-        commands=shell_commands(create, [env_python(situation, target), "-m", "pip", *args]),
+        commands=shell_commands(create, [env_python(situation, target), "-m", "pip", *args],
+                                shells=shells_for(situation)),
         safety="safe",
     )
 
@@ -297,7 +327,7 @@ def pip_install(situation: Situation, python: str, summary: str,
     args, known = rerun_args(situation, options)
     return Fix(
         summary=_with_placeholder_note(summary, known),
-        commands=shell_commands([python, "-m", "pip", *args]),
+        commands=shell_commands([python, "-m", "pip", *args], shells=shells_for(situation)),
         safety=safety,
     )
 
@@ -345,7 +375,7 @@ def chown(situation: Situation, path: str, *, sudo: bool) -> Optional[Fix]:
     known.
     """
     name = text_fact(situation, "account", "name")
-    if name is None:
+    if name is None or is_windows(situation):  # owners on Windows are not chown's
         return None
     argv = ["chown", "-R", name, path]
     if sudo:
@@ -382,18 +412,22 @@ def reclaim_or_new_venv(situation: Situation, root: str, *, take_back: bool) -> 
 __all__ = [
     "DIRECTORY_PLACEHOLDER",
     "PLACEHOLDER",
+    "WARN_ALWAYS_ELEVATED",
     "WARN_BREAK_SYSTEM_PACKAGES",
     "WARN_CHMOD_777",
+    "WARN_EVERYONE_FULL_CONTROL",
     "WARN_SUDO_PIP",
     "chown",
     "env_python",
     "is_within",
     "new_venv",
+    "permission_warnings",
     "pip_install",
     "python_of",
     "reclaim",
     "reclaim_or_new_venv",
     "requirements",
+    "shells_for",
     "text_fact",
     "user_install",
     "user_install_allowed",

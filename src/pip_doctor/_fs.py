@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from typing import Any, Optional
 
 import attrs
@@ -24,6 +25,9 @@ try:  # POSIX only
 except ImportError:  # Windows: owners are not uids there
     grp = None  # type: ignore[assignment]
     pwd = None  # type: ignore[assignment]
+
+if sys.platform == "win32":  # owners and rights from the Win32 security API
+    from pip_doctor import _windows
 
 #: True where files have numeric owners (not on Windows).
 HAS_UIDS = os.name == "posix" and hasattr(os, "geteuid")
@@ -57,6 +61,16 @@ def owner_name(uid: Optional[int]) -> Optional[str]:
     """The account name of ``uid``, or None when unknown."""
     entry = _passwd(uid)
     return entry.pw_name if entry is not None else None
+
+
+def owner_of(path: str, st: Optional[os.stat_result]) -> Optional[str]:
+    """The name of the account that owns ``path``: from the account database
+    on POSIX, from the file's security descriptor on Windows; None when not
+    measured.
+    """
+    if sys.platform == "win32":
+        return _windows.owner_name(path) if st is not None else None
+    return owner_name(uid_of(st))
 
 
 def home_of(uid: Optional[int]) -> Optional[str]:
@@ -177,6 +191,8 @@ def can_write(path: str, st: Optional[os.stat_result]) -> Optional[bool]:
     """
     if st is None:
         return None
+    if sys.platform == "win32":  # the ACL decides; os.access only reads the read-only flag
+        return _windows.can_write(path, stat.S_ISDIR(st.st_mode))
     allowed = may(path, os.W_OK | os.X_OK if stat.S_ISDIR(st.st_mode) else os.W_OK)
     if allowed and is_readonly(path):
         return False
@@ -215,7 +231,17 @@ def gid_of(st: Optional[os.stat_result]) -> Optional[int]:
 
 
 def mode_of(st: Optional[os.stat_result]) -> Optional[str]:
-    return oct(stat.S_IMODE(st.st_mode)) if st is not None else None
+    """The permission bits, ``"0o755"``; None on Windows, whose modes are made up."""
+    if st is None or not HAS_UIDS:
+        return None
+    return oct(stat.S_IMODE(st.st_mode))
+
+
+def mode_text(st: Optional[os.stat_result]) -> Optional[str]:
+    """``drwxr-xr-x``; None on Windows (see :func:`mode_of`)."""
+    if st is None or not HAS_UIDS:
+        return None
+    return stat.filemode(st.st_mode)
 
 
 def is_within(path: Optional[str], parent: Optional[str]) -> bool:
@@ -357,7 +383,7 @@ def describe_place(path: str, table: Optional[list[Mount]] = None) -> dict[str, 
         "exists": found.path == path and found.stat is not None,
         "nearest_existing": found.path,
         "owner_uid": uid,
-        "owner_name": owner_name(uid),
+        "owner_name": owner_of(found.path, found.stat),
         "writable": can_write(found.path, found.stat),
         "readonly_mount": readonly,
         "free_bytes": space(found.path)[0],
@@ -375,7 +401,7 @@ def ancestors(path: str, limit: int = MAX_ANCESTORS) -> list[dict[str, Any]]:
             {
                 "path": current,
                 "owner_uid": uid,
-                "owner_name": owner_name(uid),
+                "owner_name": owner_of(current, st),
                 "mode": mode_of(st),
                 "writable": can_write(current, st),
             }
@@ -433,10 +459,12 @@ __all__ = [
     "is_readonly",
     "is_within",
     "may",
+    "mode_text",
     "mount_of",
     "mounts",
     "nearest_existing",
     "owner_name",
+    "owner_of",
     "pyvenv_cfg",
     "real",
     "reason",

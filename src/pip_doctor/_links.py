@@ -31,6 +31,22 @@ PIP_TARGET_OPTION = Link(
     title="pip install options: --target, --prefix, --root, --user",
     url="https://pip.pypa.io/en/stable/cli/pip_install/#options",
 )
+WINDOWS_PYTHON = Link(
+    title="Using Python on Windows (per-user installs, the py launcher, the Store)",
+    url="https://docs.python.org/3/using/windows.html",
+)
+WINDOWS_LONG_PATHS = Link(
+    title="Maximum path length limitation (Windows)",
+    url="https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation",
+)
+DEFENDER_HISTORY = Link(
+    title="Get-MpThreatDetection: what Microsoft Defender detected",
+    url="https://learn.microsoft.com/en-us/powershell/module/defender/get-mpthreatdetection",
+)
+DEFENDER_SUBMISSION = Link(
+    title="Submit a file to Microsoft as a false positive",
+    url="https://www.microsoft.com/en-us/wdsi/filesubmission",
+)
 
 PIP_HTTPS_CERTIFICATES = Link(
     title="pip: HTTPS certificates (--cert, truststore)",
@@ -95,6 +111,8 @@ FUSER_MANUAL = Link(
 
 __all__ = [
     "CHMOD_MANUAL",
+    "DEFENDER_HISTORY",
+    "DEFENDER_SUBMISSION",
     "EXTERNALLY_MANAGED_SPEC",
     "FUSER_MANUAL",
     "INSTALLING_TUTORIAL",
@@ -115,4 +133,6 @@ __all__ = [
     "TRUSTSTORE",
     "VENV_DOCS",
     "VENV_GUIDE",
+    "WINDOWS_LONG_PATHS",
+    "WINDOWS_PYTHON",
 ]

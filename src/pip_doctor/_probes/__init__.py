@@ -8,6 +8,8 @@ each produces are documented in ``docs/facts.md``.
 
 from __future__ import annotations
 
+import sys
+
 from pip_doctor._model import Probe
 from pip_doctor._probes import (
     account,
@@ -25,6 +27,7 @@ from pip_doctor._probes import (
     scheme,
     temp_dir,
     user_site,
+    windows,
 )
 from pip_doctor.hookspecs import hookimpl
 
@@ -45,6 +48,8 @@ BUILTIN_PROBES: tuple[Probe, ...] = (
     in_use.PROBE,
     os_package.PROBE,
 )
+if sys.platform == "win32":  # what only Windows has (docs/facts.md, "windows")
+    BUILTIN_PROBES += (windows.PROBE,)
 
 
 @hookimpl(tryfirst=True)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Optional
 
 from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
+
+if sys.platform == "win32":
+    from pip_doctor import _windows
 
 
 def _id(name: str) -> Optional[int]:
@@ -45,7 +49,10 @@ def _home(euid: Optional[int]) -> tuple[Optional[str], bool]:
 
 def run(situation: Situation) -> dict[str, Any]:
     euid = _id("geteuid")
-    name = _fs.owner_name(euid) if euid is not None else _fs.environ("USERNAME")
+    if sys.platform == "win32":
+        name = _windows.account_name() or _fs.environ("USERNAME")
+    else:
+        name = _fs.owner_name(euid) if euid is not None else _fs.environ("USERNAME")
     sudo_uid = _fs.environ("SUDO_UID")
     home, home_writable = _home(euid)
     return {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pip_doctor._model import Explanation, Rule
 from pip_doctor._rules import (
+    blocked_by_security_software,
     cache_dir_not_writable,
     certificate_not_trusted,
     cross_device_rename,
@@ -27,8 +28,10 @@ from pip_doctor._rules import (
     invalid_proxy_url,
     leftover_stash,
     name_too_long,
+    needs_admin,
     os_owned_package,
     owner_write_bit_removed,
+    path_too_long,
     proxy_auth_required,
     proxy_unreachable,
     read_only_filesystem,
@@ -46,6 +49,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     host_not_resolved.RULE,
     index_unreachable.RULE,
     read_only_filesystem.RULE,
+    blocked_by_security_software.RULE,
+    path_too_long.RULE,
     disk_full.RULE,
     temp_dir_unusable.RULE,
     home_not_usable.RULE,
@@ -61,6 +66,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     foreign_owned_files.RULE,
     install_target_not_writable.RULE,
     wrong_environment.RULE,
+    needs_admin.RULE,
     system_site_packages.RULE,
 )
 

@@ -47,7 +47,10 @@ def permission_strength(situation: Situation) -> Optional[Confidence]:
 def error_line(situation: Situation) -> str:
     """One line quoting the error as pip saw it."""
     error = situation.error
-    if error.errno is not None:
+    if error.winerror is not None:  # as Windows says it: the number that tells 5 from 32
+        what = f"[WinError {error.winerror}] {error.strerror or ''}".rstrip()
+        name = f" (errno {error.errno_name})" if error.errno_name else ""
+    elif error.errno is not None:
         what = f"[Errno {error.errno}] {error.strerror or ''}".rstrip()
         name = f" ({error.errno_name})" if error.errno_name else ""
     else:

@@ -75,8 +75,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence=evidence,
         fixes=fixes,
         links=(_links.VENV_GUIDE, _links.VENV_DOCS),
-        warnings=_fixes.with_conda_warning(
-            situation, (_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777)),
+        warnings=_fixes.with_conda_warning(situation, _fixes.permission_warnings(situation)),
     )
 
 

@@ -140,8 +140,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence=evidence,
         fixes=_fixes_for(situation, flag, measured),
         links=links,
-        warnings=_fixes.with_conda_warning(
-            situation, (_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777)),
+        warnings=_fixes.with_conda_warning(situation, _fixes.permission_warnings(situation)),
     )
 
 

@@ -44,7 +44,12 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     strength = permission_strength(situation)
     other = other_pythons_root(situation)
     root = other or text_fact(situation, "environment", "root")
-    if strength is None or root is None or install_options_used(situation):
+    if (
+        strength is None
+        or _fixes.is_windows(situation)  # needs-admin: Windows' own account of this case
+        or root is None
+        or install_options_used(situation)
+    ):
         return None
     if other is None:
         if (situation.fact("environment", "in_venv") is True
@@ -88,7 +93,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if _fixes.user_install_allowed(situation):
         fixes.append(_fixes.user_install(situation))
         links.append(_links.PIP_USER_INSTALLS)
-    warnings = [_fixes.WARN_SUDO_PIP, _fixes.WARN_CHMOD_777]
+    warnings = list(_fixes.permission_warnings(situation))
     if marker:
         warnings.append(_fixes.WARN_BREAK_SYSTEM_PACKAGES)
         links.append(_links.PEP_668)

@@ -1,0 +1,240 @@
+"""The Windows causes, on facts recorded on a real Windows CPython under Wine.
+
+tests/data/windows-recorded.json holds what pip-doctor measured there (the
+error, pip's part, every probe's facts) for a real ``[WinError 5]`` (an
+unprivileged account, a Python installed by root at ``...\\Program Files``)
+and a real ``[WinError 32]`` (a file held open by another Windows process);
+tests/record_windows_facts.py writes it. Tests named "recorded" replay those
+facts. Where Wine cannot reproduce a Windows behaviour (a 300-character path
+with long paths off, an antivirus error, a Restart Manager that names the
+holder, rights that allow the write), the test changes only the facts it names
+and says so in its name ("recorded ... with ...").
+"""
+
+from __future__ import annotations
+
+import copy
+import errno
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from pip_doctor import _fixes
+from pip_doctor._model import Diagnosis, ErrorInfo, Facts, InstallContext, Situation
+from pip_doctor._rules import BUILTIN_RULES
+
+RECORDED = json.loads(
+    (Path(__file__).parent / "data" / "windows-recorded.json").read_text(encoding="utf-8")
+)
+ADMIN_CASE = "winerror-5-all-users-python"
+HELD_CASE = "winerror-32-held-file"
+PERMISSION_CAUSES = {"needs-admin", "system-site-packages", "install-target-not-writable",
+                     "env-owned-by-other-user", "foreign-owned-files"}
+
+
+def recorded(case: str, *, error: Optional[Mapping[str, Any]] = None,
+             facts: Optional[Mapping[str, Mapping[str, Any]]] = None) -> Situation:
+    """The recorded situation of ``case``, with ``error`` fields and ``facts`` keys replaced."""
+    data = RECORDED[case]
+    fields = {k: v for k, v in data["error"].items() if k not in ("family", "errno_name")}
+    fields.update(error or {})
+    number = fields.get("errno")
+    environment = copy.deepcopy(data["environment"])
+    for probe, values in (facts or {}).items():
+        environment.setdefault(probe, {}).update(values)
+    context = InstallContext(
+        command=data["pip"]["command"],
+        requirements=tuple(a for a in data["argv"][1:] if not a.startswith("-")),
+        interpreter=environment["interpreter"]["executable"],
+        pip_version=data["pip"]["version"],
+    )
+    return Situation(
+        error=ErrorInfo(errno_name=errno.errorcode.get(number) if number else None, **fields),
+        context=context,
+        facts=Facts(environment),
+    )
+
+
+def diagnoses(situation: Situation) -> dict[str, Diagnosis]:
+    found: dict[str, Diagnosis] = {}
+    for rule in BUILTIN_RULES:
+        result = rule.check(situation) if rule.serves(situation.error) else None
+        if result is not None:
+            assert isinstance(result, Diagnosis)
+            found[rule.id] = result
+    return found
+
+
+def texts(diagnosis: Diagnosis, shell: str) -> list[str]:
+    return [c.text for f in diagnosis.fixes for c in f.commands if c.shell == shell]
+
+
+# ------------------------------------------------------------------ needs-admin
+
+
+def test_recorded_winerror_5_all_users_python_is_needs_admin() -> None:
+    found = diagnoses(recorded(ADMIN_CASE))
+    assert set(found) == {"needs-admin"}
+    result = found["needs-admin"]
+    assert result.confidence == "high"
+    evidence = "\n".join(result.evidence)
+    assert "[WinError 5] Access denied" in evidence
+    assert "NT AUTHORITY\\ANONYMOUS LOGON" in evidence  # the owner Wine gives root's files
+    assert "no right to create files there" in evidence
+    assert "Scripts" in evidence
+    assert "uid" not in evidence
+    assert "drwx" not in evidence
+
+
+def test_recorded_needs_admin_speaks_windows() -> None:
+    result = diagnoses(recorded(ADMIN_CASE))["needs-admin"]
+    shells = {c.shell for f in result.fixes for c in f.commands}
+    assert shells == {"powershell", "cmd"}
+    everything = " ".join(texts(result, "powershell") + texts(result, "cmd")).lower()
+    assert "sudo" not in everything
+    assert "chmod" not in everything
+    assert "chown" not in everything
+    assert texts(result, "cmd")[0].startswith('"Z:\\tmp\\')  # the path with a space, quoted
+    assert "\\Scripts\\python.exe -m pip install pd-tiny" in texts(result, "cmd")[1]
+    assert result.warnings == (_fixes.WARN_ALWAYS_ELEVATED, _fixes.WARN_EVERYONE_FULL_CONTROL)
+    elevated = [f for f in result.fixes if "elevated shell" in f.summary]
+    assert [f.safety for f in elevated] == ["review"]
+
+
+def test_recorded_winerror_5_with_rights_allowed_is_not_needs_admin() -> None:
+    """Rights that allow the write (Wine gives none to another account): no cause
+    named from a path that is not an all-users place.
+    """
+    allowed = recorded(ADMIN_CASE, facts={"path": {"writable": True},
+                                          "windows": {"scripts_writable": True}})
+    assert "needs-admin" not in diagnoses(allowed)
+
+
+def test_recorded_winerror_5_rights_not_measured_under_program_files_is_medium() -> None:
+    """Rights not measured (an API missing): the all-users place alone, medium."""
+    root = "C:\\Program Files\\Python313"
+    data = RECORDED[ADMIN_CASE]["environment"]
+    old_root = data["environment"]["root"]
+    filename = RECORDED[ADMIN_CASE]["error"]["filename"].replace(old_root, root)
+    situation = recorded(
+        ADMIN_CASE,
+        error={"filename": filename},
+        facts={"environment": {"root": root},
+               "path": {"writable": None, "absolute": filename,
+                        "nearest_existing": root + "\\Lib\\site-packages"},
+               "windows": {"scripts_writable": None, "path_replaceable": None}},
+    )
+    result = diagnoses(situation)["needs-admin"]
+    assert result.confidence == "medium"
+    assert "were not measured" in " ".join(result.evidence)
+    assert "under `C:\\Program Files`" in " ".join(result.evidence)
+
+
+def test_needs_admin_never_on_posix() -> None:
+    situation = recorded(ADMIN_CASE, facts={"interpreter": {"platform": "linux"}})
+    assert "needs-admin" not in diagnoses(situation)
+
+
+# ------------------------------------------------------------------ file in use
+
+
+def test_recorded_winerror_32_is_not_a_permission_cause() -> None:
+    situation = recorded(HELD_CASE)
+    assert situation.error.family == "in-use"
+    assert not PERMISSION_CAUSES & set(diagnoses(situation))
+
+
+# --------------------------------------------------------------- path-too-long
+
+LONG_NAME = "Z:\\tmp\\" + "\\".join(["deep-folder-name"] * 17) + "\\module.py"
+
+
+def test_recorded_long_path_with_long_paths_off_is_path_too_long() -> None:
+    """Recorded facts, with a 300-character path (Wine does not enforce MAX_PATH);
+    LongPathsEnabled is as recorded: the key is absent under Wine, so off.
+    """
+    assert RECORDED[ADMIN_CASE]["environment"]["windows"]["long_paths_enabled"] is False
+    situation = recorded(
+        ADMIN_CASE,
+        error={"type": "FileNotFoundError", "errno": errno.ENOENT, "winerror": 3,
+               "strerror": "The system cannot find the path specified", "filename": LONG_NAME,
+               "message": f"[WinError 3] The system cannot find the path specified: {LONG_NAME!r}"},
+        facts={"windows": {"path": LONG_NAME, "path_length": len(LONG_NAME),
+                           "longest_component": "deep-folder-name",
+                           "longest_component_length": 16}},
+    )
+    assert len(LONG_NAME) > 260
+    found = diagnoses(situation)
+    assert "path-too-long" in found, found
+    result = found["path-too-long"]
+    assert result.confidence == "high"
+    assert f"the path is {len(LONG_NAME)} characters long" in " ".join(result.evidence)
+    assert any("reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\FileSystem" in t
+               for t in texts(result, "cmd"))
+    assert any("New-ItemProperty" in t for t in texts(result, "powershell"))
+    assert result.fixes[0].safety == "review"  # machine-wide, needs an administrator
+
+
+def test_recorded_long_component_is_path_too_long_even_with_long_paths_on() -> None:
+    part = "x" * 300
+    name = f"Z:\\tmp\\{part}.py"
+    situation = recorded(
+        ADMIN_CASE,
+        error={"type": "OSError", "errno": errno.EINVAL, "winerror": 123, "filename": name,
+               "strerror": "The filename, directory name, or volume label syntax is incorrect",
+               "message": "[WinError 123] ..."},
+        facts={"windows": {"path": name, "path_length": len(name), "long_paths_enabled": True,
+                           "longest_component": part + ".py",
+                           "longest_component_length": len(part) + 3}},
+    )
+    result = diagnoses(situation)["path-too-long"]
+    assert "no part may be longer than 255" in " ".join(result.evidence)
+    assert not any("New-ItemProperty" in t for t in texts(result, "powershell"))
+
+
+def test_recorded_short_path_is_not_path_too_long() -> None:
+    situation = recorded(ADMIN_CASE, error={"type": "FileNotFoundError", "errno": errno.ENOENT,
+                                            "winerror": 2})
+    assert "path-too-long" not in diagnoses(situation)
+
+
+# ------------------------------------------------- blocked-by-security-software
+
+
+def test_recorded_winerror_225_is_blocked_by_security_software() -> None:
+    """Recorded facts with WinError 225 (no antivirus under Wine)."""
+    situation = recorded(ADMIN_CASE, error={
+        "type": "OSError", "errno": errno.EINVAL, "winerror": 225,
+        "strerror": "Operation did not complete successfully because the file contains a "
+        "virus or potentially unwanted software"})
+    result = diagnoses(situation)["blocked-by-security-software"]
+    assert result.confidence == "high"
+    assert any("Get-MpThreatDetection" in t for t in texts(result, "powershell"))
+    exclusion = [f for f in result.fixes if "exclude" in f.summary]
+    assert [f.safety for f in exclusion] == ["review"]
+    assert "real-time protection" in result.warnings[0]
+
+
+@pytest.mark.parametrize(("writable", "expected"), [(True, "medium"), (None, "medium"),
+                                                     (False, None)])
+def test_recorded_einval_on_pip_temp_file(writable: Optional[bool],
+                                          expected: Optional[str]) -> None:
+    """EINVAL on pip's own fresh temp file; not when the account may not write there."""
+    name = "C:\\users\\alice\\Temp\\pip-unpack-abc123\\numpy-2.1.0-cp313-win_amd64.whl"
+    situation = recorded(
+        ADMIN_CASE,
+        error={"type": "OSError", "errno": errno.EINVAL, "winerror": None,
+               "strerror": "Invalid argument", "filename": name},
+        facts={"path": {"writable": writable}},
+    )
+    found = diagnoses(situation).get("blocked-by-security-software")
+    assert (found.confidence if found else None) == expected
+
+
+def test_no_security_software_cause_off_windows() -> None:
+    situation = recorded(ADMIN_CASE, error={"winerror": 225},
+                         facts={"interpreter": {"platform": "linux"}})
+    assert "blocked-by-security-software" not in diagnoses(situation)
