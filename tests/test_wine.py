@@ -170,17 +170,17 @@ def test_wine_cmd_runs_the_user_install_fix(
 ) -> None:
     """The fix's cmd line, run by Wine's cmd.exe from a batch file: the quoted
     ``...\\Program Files\\...\\python.exe`` runs, and the package lands in the
-    account's own site-packages. (pip gets its wheels through PIP_FIND_LINKS.)
+    account's own site-packages, from the command's own ``--find-links``.
     """
     lines = _cmd_fix(account, "user site-packages")
     assert lines, "the fix has no cmd line"
     assert lines[0].startswith('"'), lines  # the path with a space is quoted
     batch = Path(account.home) / "fix.bat"
     batch.write_text("@echo off\r\n" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
-    done = account_wine.run(
-        ["cmd.exe", "/c", wine.windows_path(batch)],
-        env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": wine.windows_path(winpy.wheels)},
-    )
+    # The fix re-runs the command: --no-index --find-links stay, --no-user goes.
+    assert "--no-index --find-links" in lines[-1], lines
+    assert "--no-user" not in lines[-1], lines
+    done = account_wine.run(["cmd.exe", "/c", wine.windows_path(batch)])
     assert done.returncode == 0, done.stdout + done.stderr
     where = account_wine.run([winpy.exe, "-c", "import pd_tiny; print(pd_tiny.__file__)"])
     assert "AppData" in where.stdout, where.stdout + where.stderr

@@ -117,7 +117,7 @@ def requirements(situation: Situation) -> tuple[tuple[str, ...], bool]:
 #: Options a fix that installs elsewhere drops from the user's command: the
 #: destination and PEP 668's override (option -> how many values follow it).
 DESTINATION_OPTIONS: dict[str, int] = {
-    "--user": 0, "--target": 1, "-t": 1, "--prefix": 1, "--root": 1,
+    "--user": 0, "--no-user": 0, "--target": 1, "-t": 1, "--prefix": 1, "--root": 1,
     "--break-system-packages": 0,
 }
 
