@@ -162,3 +162,11 @@ def test_tox_journal_rows_only_for_environments_that_ran(tmp_path):
     }}
     rows = run_all.env_results(journal, tmp_path)
     assert [(r.name, r.ran_pytest) for r in rows] == [("lint", False), ("tests", True)]
+
+
+def test_tox_lives_in_a_venv_of_its_own_under_the_cache(monkeypatch, tmp_path):
+    """Never in the Python that runs the script (0.1's command upgraded its packages)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert run_all.cache_dir() == tmp_path / "pip-doctor"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert run_all.cache_dir() == Path.home() / ".cache" / "pip-doctor"
