@@ -510,8 +510,12 @@ def test_check_in_roots_venv_as_the_account_offers_a_venv_of_its_own(account, pl
     (fix,) = purelib["fixes"]
     assert fix["safety"] == "safe"
     assert fix["commands"][0]["text"] == f"{theirs}/bin/python -m venv {account.home}/.venv"
-    assert "environment's directory belongs to another account" in result.stdout
+    assert "environment's directory belongs to another account" in " ".join(result.stdout.split())
     assert "(root is not" not in result.stdout
+    # The fix's lines are indented under their finding and still fit 80 columns.
+    long = [line for line in result.stdout.splitlines()
+            if len(line) > 80 and not line.lstrip().startswith("/")]
+    assert long == []
 
 
 # -------------------------------------------------------- install (account)

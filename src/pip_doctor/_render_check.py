@@ -91,8 +91,9 @@ def _finding_lines(finding: Finding, shell: Shell, pen: Pen) -> list[str]:
     if finding.kind == "foreign-files":
         for path in finding.paths[:5]:
             lines.extend(pen.block(path, "      ", "        "))
+    narrower = attrs.evolve(pen, width=pen.width - 4)
     for fix in finding.fixes:
-        lines.extend("    " + line for line in fix_lines(fix, shell, pen))
+        lines.extend("    " + line for line in fix_lines(fix, shell, narrower))
     if finding.cause and explain(finding.cause) is not None:
         lines.append(f"    more: pip-doctor explain {printable(finding.cause)}")
     return lines
