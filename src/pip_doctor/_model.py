@@ -647,8 +647,10 @@ class Probe:
     """A measurement of this machine, contributed through ``pip_doctor_probes``.
 
     ``run(situation)`` returns a mapping of JSON values; the engine stores it
-    in the report's ``environment`` under ``id``. Probes run in order (built-ins
-    first) and each sees the facts of those before it. ``timeout`` (seconds)
+    in the report's ``environment`` under ``id``. Probes run in the order their
+    ``pip_doctor_probes`` hooks were called (pluggy's: the built-ins' hook is
+    ``tryfirst``, so built-in probes run first) and each sees the facts of
+    those before it. ``timeout`` (seconds)
     bounds it; a probe that raises or runs out of time becomes a ``problems``
     entry. A plugin's probe ids are namespaced: ``"acme/nfs"``.
     """
