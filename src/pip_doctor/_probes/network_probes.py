@@ -248,6 +248,10 @@ def run(situation: Situation) -> dict[str, JSON]:
         proxy_host, proxy_port = proxy.get("host"), proxy.get("port")
         if isinstance(proxy_host, str) and isinstance(proxy_port, int):
             via = (proxy_host, proxy_port)
+        if proxy.get("scheme") != "http" and kind == "tls":
+            # only a plain-HTTP proxy is asked for a tunnel (CONNECT)
+            return {"measured": False,
+                    "why": f"the certificate is not read through a {proxy.get('scheme')}:// proxy"}
     facts: dict[str, JSON] = {"measured": True}
     if kind == "tls" and isinstance(host, str) and isinstance(port, int) \
             and situation.fact(NETWORK, "scheme") == "https":
