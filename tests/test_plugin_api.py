@@ -470,3 +470,10 @@ def test_rules_file_requirements_placeholder_and_home_words(tmp_path):
     elsewhere = testing.diagnose(testing.make_error(2, "/elsewhere/x"), context=context,
                                  environ={"PIP_DOCTOR_RULES": str(rules)})
     assert elsewhere.get("rf/reqs") is None  # the path glob did not match
+
+
+def test_every_built_in_rule_has_an_explanation():
+    manager = testing.make_manager(environ={})
+    explained = manager.get_explanations()
+    assert [c.item.id for c in manager.get_rules() if c.item.id not in explained] == []
+    assert manager.load_problems == []

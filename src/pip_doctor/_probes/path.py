@@ -15,9 +15,6 @@ import sys
 import time
 from typing import Any, Optional
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from pip_doctor import _fs
 from pip_doctor._model import Probe, Situation
 
@@ -107,10 +104,14 @@ def _requirement_names(situation: Situation) -> set[str]:
     """Canonical project names of the requirements (``"Foo.Bar>=1"`` -> ``foo-bar``);
     a path, URL or option among them names no project here.
     """
+    # Imported here: only a bare name from pip's uninstall (RECORD) needs it,
+    # and packaging.requirements costs milliseconds to import.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     names: set[str] = set()
     for requirement in situation.context.requirements:
         try:
-            names.add(canonicalize_name(Requirement(requirement.strip()).name))
+            names.add(_canonical(Requirement(requirement.strip()).name))
         except InvalidRequirement:
             continue
     return names
@@ -122,9 +123,16 @@ def _named_after(folder: str, names: set[str]) -> bool:
     """
     stem = folder.split("-", 1)[0]  # "pd_probed-1.0.dist-info" -> "pd_probed"
     if stem.startswith("~"):
-        rest = canonicalize_name(stem[1:])
+        rest = _canonical(stem[1:])
         return any(name[1:] == rest for name in names)
-    return canonicalize_name(stem) in names
+    return _canonical(stem) in names
+
+
+def _canonical(name: str) -> str:
+    """A project name as ``packaging`` normalises it (``Foo.Bar`` -> ``foo-bar``)."""
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
 
 
 def locate(given: str, situation: Situation) -> tuple[Optional[str], int]:
