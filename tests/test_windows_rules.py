@@ -238,3 +238,53 @@ def test_no_security_software_cause_off_windows() -> None:
     situation = recorded(ADMIN_CASE, error={"winerror": 225},
                          facts={"interpreter": {"platform": "linux"}})
     assert "blocked-by-security-software" not in diagnoses(situation)
+
+
+def test_recorded_winerror_32_is_file_in_use_holder_not_measured() -> None:
+    """As measured under Wine: its Restart Manager names no process, so "not measured"."""
+    result = diagnoses(recorded(HELD_CASE))["file-in-use"]
+    assert result.confidence == "medium"
+    assert "which process holds it was not measured" in result.evidence
+    assert {c.shell for f in result.fixes for c in f.commands} == {"powershell", "cmd"}
+
+
+def test_recorded_winerror_32_with_restart_manager_holders_names_the_process() -> None:
+    """Recorded facts with what Windows' Restart Manager would add (Wine's names none)."""
+    holders = [{"pid": 4242, "name": "Jupyter Notebook", "how": "restart-manager"}]
+    situation = recorded(HELD_CASE, facts={"in_use": {"holders": holders, "measured": True,
+                                                      "all_processes": True}})
+    result = diagnoses(situation)["file-in-use"]
+    assert result.confidence == "high"
+    assert result.title.endswith("by Jupyter Notebook (pid 4242)")
+    assert "process 4242 (Jupyter Notebook) holds it (Windows Restart Manager)" in result.evidence
+    assert texts(result, "cmd")[0] == "taskkill /PID 4242"
+    assert texts(result, "powershell")[0] == "Stop-Process -Id 4242"
+    assert result.fixes[0].safety == "review"
+    assert not any(t == "kill 4242" for t in texts(result, "posix"))
+
+
+def test_recorded_winerror_32_on_pip_exe_is_the_self_upgrade() -> None:
+    """Recorded facts with the failing file renamed to pip's own launcher."""
+    site = RECORDED[HELD_CASE]["environment"]["environment"]["root"]
+    pip_exe = site + "\\Scripts\\pip.exe"
+    result = diagnoses(recorded(HELD_CASE, error={"filename": pip_exe}))["file-in-use"]
+    assert "it is pip's own file: pip cannot replace what it runs from" in result.evidence
+    cmd = texts(result, "cmd")
+    assert any(t.endswith("-m pip install --upgrade pip") for t in cmd), cmd
+    assert any(t.endswith("-m ensurepip --upgrade") for t in cmd), cmd
+
+
+@pytest.mark.parametrize(("name", "writable", "expected"), [
+    ("_speedups.cp313-win_amd64.pyd", True, "medium"),
+    ("_speedups.cp313-win_amd64.pyd", False, None),
+    ("module.py", True, None),
+])
+def test_recorded_winerror_5_on_a_loaded_module(name: str, writable: bool,
+                                               expected: Optional[str]) -> None:
+    """WinError 5 on a loaded .pyd where the account may write: in use, not rights."""
+    site = RECORDED[ADMIN_CASE]["environment"]["scheme"]["purelib"]
+    situation = recorded(ADMIN_CASE, error={"filename": f"{site}\\pkg\\{name}"},
+                         facts={"path": {"writable": writable},
+                                "windows": {"scripts_writable": True}})
+    found = diagnoses(situation).get("file-in-use")
+    assert (found.confidence if found else None) == expected

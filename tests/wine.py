@@ -22,6 +22,7 @@ holds the caller's pipes, so each session starts ``wineserver -p`` first (and
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -222,7 +223,15 @@ def root_prefix() -> Path:
 
 @contextlib.contextmanager
 def session(account: Optional[scenarios.Account] = None) -> Iterator[WineSession]:
-    """A Wine session as root (cached prefix) or as ``account`` (a prefix in its home)."""
-    prefix = root_prefix() if account is None else Path(account.home) / ".wine-pd"
-    with WineSession(prefix, account) as running:
-        yield running
+    """A Wine session as root (the cached prefix, one run at a time: runs that
+    share it wait for each other) or as ``account`` (a prefix in its home).
+    """
+    if account is not None:
+        with WineSession(Path(account.home) / ".wine-pd", account) as running:
+            yield running
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "prefix-root.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with WineSession(root_prefix(), None) as running:
+            yield running

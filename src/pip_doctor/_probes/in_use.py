@@ -16,6 +16,9 @@ import time
 from typing import Any, Optional
 
 from pip_doctor import _fs
+
+if sys.platform == "win32":
+    from pip_doctor import _windows
 from pip_doctor._model import Probe, Situation
 
 #: The scan stops after this long (seconds) or this many processes.
@@ -128,13 +131,30 @@ def run(situation: Situation) -> dict[str, Any]:
         holders, measured = linux_holders(paths)
         facts.update(holders=holders, measured=measured,
                      all_processes=_fs.effective_uid() == 0)
+    elif sys.platform == "win32":
+        facts.update(restart_manager_holders(paths))
     return facts
+
+
+def restart_manager_holders(paths: list[str]) -> dict[str, Any]:
+    """Windows: the holders the Restart Manager names (every account's processes);
+    not measured where it cannot answer (Wine's is a stub).
+    """
+    if sys.platform == "win32":  # mypy on other systems skips this block
+        holders: list[dict[str, Any]] = []
+        for path in paths:
+            found = _windows.holders(path)
+            if found is None:
+                return {"holders": holders, "measured": False, "all_processes": None}
+            holders += [h for h in found if h not in holders][: MAX_HOLDERS - len(holders)]
+        return {"holders": holders, "measured": True, "all_processes": True}
+    return {}
 
 
 PROBE = Probe(
     id="in_use",
     run=run,
     description="the running processes that hold the failing file (Linux: /proc fd, "
-    "maps, cwd), and whether it is a mount point",
+    "maps, cwd; Windows: the Restart Manager), and whether it is a mount point",
     timeout=0.1,
 )

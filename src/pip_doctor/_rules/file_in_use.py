@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from pip_doctor import _fixes, _links
-from pip_doctor._model import Diagnosis, Fix, Rule, Situation
-from pip_doctor._rules._common import code, error_line
+from pip_doctor._model import Command, Diagnosis, Fix, Rule, Situation
+from pip_doctor._rules._common import WINERROR_ACCESS_DENIED, code, error_line
 from pip_doctor._shells import shell_commands
 
 ID = "file-in-use"
@@ -25,8 +25,73 @@ _HOW = {"fd": "has it open", "map": "has it loaded (running or mapped)",
         "cwd": "works in it", "restart-manager": "holds it (Windows Restart Manager)"}
 
 
+#: Files Windows keeps locked while a program runs or has them loaded.
+_LOADED = (".exe", ".pyd", ".dll")
+
+
+def _running_file_denied(situation: Situation) -> bool:
+    """Windows: WinError 5 on an ``.exe``, ``.pyd`` or ``.dll`` in a place this
+    account may write (Windows' access check): a running program or a loaded
+    module, not missing rights.
+    """
+    error = situation.error
+    return (
+        _fixes.is_windows(situation)
+        and error.winerror == WINERROR_ACCESS_DENIED
+        and (error.filename or "").lower().endswith(_LOADED)
+        and situation.fact("path", "writable") is True
+        and situation.fact("windows", "path_replaceable") is not False
+    )
+
+
+def _pip_own_file(names: list[str]) -> Optional[str]:
+    """The name when it is pip's own launcher (``Scripts\\pip.exe``) or package."""
+    for name in names:
+        lowered = name.lower().replace("/", "\\")
+        base = lowered.rsplit("\\", 1)[-1]
+        if (base.startswith("pip") and base.endswith(".exe")) or "\\pip\\" in lowered \
+                or "\\~ip" in lowered:
+            return name
+    return None
+
+
+def _windows_fixes(situation: Situation, holders: list[Mapping[str, Any]],
+                   names: list[str]) -> list[Fix]:
+    fixes: list[Fix] = []
+    if holders:
+        pids = sorted({str(h.get("pid")) for h in holders})
+        fixes.append(Fix(
+            summary="Close the programs that hold the file (normally if you can: save your "
+            "work first), then run your command again",
+            commands=(
+                Command(shell="powershell", text="Stop-Process -Id " + ",".join(pids)),
+                Command(shell="cmd", text="taskkill " + " ".join(f"/PID {p}" for p in pids)),
+            ),
+            safety="review",
+        ))
+    own = _pip_own_file(names)
+    if own is not None:
+        python = _fixes.python_of(situation)
+        fixes.append(Fix(
+            summary="pip cannot replace the pip.exe it runs from: upgrade pip through "
+            "Python instead (`py -m pip` works the same)",
+            commands=shell_commands([python, "-m", "pip", "install", "--upgrade", "pip"],
+                                    shells=_fixes.WINDOWS_SHELLS),
+            safety="safe",
+        ))
+        fixes.append(Fix(
+            summary="If pip is now half removed (`pip` fails, `~ip...` folders in "
+            "site-packages): restore it, then delete those `~` folders",
+            commands=shell_commands([python, "-m", "ensurepip", "--upgrade"],
+                                    shells=_fixes.WINDOWS_SHELLS),
+            safety="safe",
+        ))
+    return fixes
+
+
 def check(situation: Situation) -> Optional[Diagnosis]:
-    if situation.error.family != "in-use":
+    running = situation.error.family == "permission" and _running_file_denied(situation)
+    if situation.error.family != "in-use" and not running:
         return None
     holders = _holders(situation)
     mounts = [str(m) for m in situation.fact("in_use", "mount_points") or ()]
@@ -39,6 +104,11 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence.append(f"{code(mount)} is a mount point: a directory something is mounted "
                         "on cannot be moved or removed")
     names = [n for e in situation.error.errors for n in (e.filename, e.filename2) if n]
+    if running:
+        evidence.append("Windows refuses to replace a program or module while it runs or "
+                        "is loaded, even where your account may write (as here)")
+    if _fixes.is_windows(situation) and _pip_own_file(names):
+        evidence.append("it is pip's own file: pip cannot replace what it runs from")
     if any("/.nfs" in n for n in names):
         evidence.append("`.nfs...` files are NFS's stand-ins for files deleted while a "
                         "process still has them open")
@@ -51,7 +121,9 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         else:
             evidence.append("which process holds it was not measured")
     fixes: list[Fix] = []
-    if holders:
+    if _fixes.is_windows(situation):
+        fixes += _windows_fixes(situation, holders, names)
+    elif holders:
         pids = sorted({str(h.get("pid")) for h in holders})
         fixes.append(Fix(
             summary="Stop the programs that hold the file (close them normally if you can), "
@@ -82,10 +154,11 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     return Diagnosis(
         id=ID,
         title=title,
-        confidence="high" if holders or mounts else "medium",
+        confidence="high" if (holders or mounts) and not running else "medium",
         evidence=evidence,
         fixes=fixes,
-        links=(_links.FUSER_MANUAL,),
+        links=(_links.WINDOWS_PYTHON,) if _fixes.is_windows(situation) else (
+            _links.FUSER_MANUAL,),
         warnings=("Do not delete the file by force or reboot in the middle of an install: "
                   "stop what holds it, then let pip finish.",),
     )
@@ -95,5 +168,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="the file is held by a running process (EBUSY/ETXTBSY; WinError 32/33)",
-    families=frozenset({"in-use"}),
+    families=frozenset({"in-use", "permission"}),
 )
