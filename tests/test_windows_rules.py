@@ -288,3 +288,61 @@ def test_recorded_winerror_5_on_a_loaded_module(name: str, writable: bool,
                                 "windows": {"scripts_writable": True}})
     found = diagnoses(situation).get("file-in-use")
     assert (found.confidence if found else None) == expected
+
+
+def test_recorded_winerror_32_in_onedrive_says_so() -> None:
+    """Recorded facts with the environment in a OneDrive folder (none under Wine)."""
+    root = RECORDED[HELD_CASE]["environment"]["environment"]["root"]
+    situation = recorded(HELD_CASE, facts={"windows": {"onedrive": root,
+                                                       "onedrive_roots": [root]}})
+    evidence = diagnoses(situation)["file-in-use"].evidence
+    assert any("OneDrive's synced folder" in line for line in evidence), evidence
+
+
+@pytest.mark.parametrize(("alias", "this", "expected"), [
+    (True, False, "WindowsApps alias"),
+    (False, False, "another Python than the one that ran pip"),
+    (False, True, None),
+])
+def test_recorded_needs_admin_names_the_python_on_path(alias: bool, this: bool,
+                                                       expected: Optional[str]) -> None:
+    """Recorded facts with a ``python`` on PATH (Wine's PATH has none)."""
+    path_python = "C:\\Users\\alice\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe"
+    situation = recorded(ADMIN_CASE, facts={"windows": {
+        "path_python": path_python, "path_python_is_alias": alias,
+        "path_python_is_this": this}})
+    evidence = " ".join(diagnoses(situation)["needs-admin"].evidence)
+    if expected is None:
+        assert "on PATH" not in evidence
+    else:
+        assert expected in evidence
+
+
+def test_recorded_store_python_is_named() -> None:
+    store = "C:\\Users\\alice\\AppData\\Local\\Packages\\PythonSoftwareFoundation.Python.3.13" \
+        "_qbz5n2kfra8p0\\LocalCache\\local-packages"
+    situation = recorded(ADMIN_CASE, facts={"windows": {"store_python": store}})
+    assert any("Microsoft Store Python" in line
+               for line in diagnoses(situation)["needs-admin"].evidence)
+
+
+# ------------------------------------------------- the windows probe's helpers
+
+
+def test_longest_component_ignores_the_drive() -> None:
+    from pip_doctor._probes import windows
+
+    assert windows.longest_component("C:\\a\\" + "b" * 300 + "\\c.py") == ("b" * 300, 300)
+    assert windows.longest_component("") == (None, 0)
+
+
+def test_store_prefix_and_onedrive_root() -> None:
+    from pip_doctor._probes import windows
+
+    user_base = ("C:\\Users\\a\\AppData\\Local\\Packages\\PythonSoftwareFoundation.Python.3.13_"
+                 "qbz5n2kfra8p0\\LocalCache\\local-packages")
+    assert windows.store_prefix(None, "C:\\Python313", user_base + "\\Python313") == user_base
+    assert windows.store_prefix("C:\\Program Files\\Python313") is None
+    assert windows.onedrive_root("C:\\Users\\a\\OneDrive\\proj\\.venv",
+                                 ["C:\\Users\\a\\OneDrive"]) == "C:\\Users\\a\\OneDrive"
+    assert windows.onedrive_root("C:\\Users\\a\\proj", ["C:\\Users\\a\\OneDrive"]) is None

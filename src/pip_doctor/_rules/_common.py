@@ -226,3 +226,27 @@ def mode_bits(text: Any) -> Optional[int]:
         return int(text, 8)
     except ValueError:
         return None
+
+
+def windows_place_notes(situation: Situation) -> list[str]:
+    """Evidence lines on where a Windows install happens, from the ``windows``
+    facts: a OneDrive-synced folder, the Microsoft Store Python, and a
+    ``python`` on PATH that is another interpreter or the Store's alias.
+    """
+    notes: list[str] = []
+    onedrive = text_fact(situation, "windows", "onedrive")
+    if onedrive:
+        notes.append(f"it lies in OneDrive's synced folder {code(onedrive)}: OneDrive opens "
+                     "files to sync them, and holds or replaces them while it does")
+    store = text_fact(situation, "windows", "store_python")
+    if store:
+        notes.append(f"pip runs the Microsoft Store Python, whose packages live under "
+                     f"{code(store)}")
+    path_python = text_fact(situation, "windows", "path_python")
+    if path_python and situation.fact("windows", "path_python_is_alias") is True:
+        notes.append(f"`python` on PATH is {code(path_python)}, the Microsoft Store's "
+                     "WindowsApps alias, not an installed Python")
+    elif path_python and situation.fact("windows", "path_python_is_this") is False:
+        notes.append(f"`python` on PATH is {code(path_python)}, another Python than the one "
+                     "that ran pip; `py -0p` lists the installed ones")
+    return notes

@@ -11,7 +11,12 @@ from typing import Any, Optional
 
 from pip_doctor import _fixes, _links
 from pip_doctor._model import Command, Diagnosis, Fix, Rule, Situation
-from pip_doctor._rules._common import WINERROR_ACCESS_DENIED, code, error_line
+from pip_doctor._rules._common import (
+    WINERROR_ACCESS_DENIED,
+    code,
+    error_line,
+    windows_place_notes,
+)
 from pip_doctor._shells import shell_commands
 
 ID = "file-in-use"
@@ -107,8 +112,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     if running:
         evidence.append("Windows refuses to replace a program or module while it runs or "
                         "is loaded, even where your account may write (as here)")
-    if _fixes.is_windows(situation) and _pip_own_file(names):
-        evidence.append("it is pip's own file: pip cannot replace what it runs from")
+    if _fixes.is_windows(situation):
+        if _pip_own_file(names):
+            evidence.append("it is pip's own file: pip cannot replace what it runs from")
+        evidence += windows_place_notes(situation)
     if any("/.nfs" in n for n in names):
         evidence.append("`.nfs...` files are NFS's stand-ins for files deleted while a "
                         "process still has them open")

@@ -25,6 +25,7 @@ from pip_doctor._rules._common import (
     install_options_used,
     permission_strength,
     text_fact,
+    windows_place_notes,
 )
 from pip_doctor._shells import shell_commands
 
@@ -133,6 +134,7 @@ def check(situation: Situation) -> Optional[Diagnosis]:
                     "is active")
     if situation.fact("windows", "elevated") is False:
         evidence.append("this shell is not elevated (not Run as administrator)")
+    evidence += windows_place_notes(situation)
     fixes = [_fixes.new_venv(situation)]
     if _fixes.user_install_allowed(situation):
         fixes.append(_fixes.user_install(situation))
