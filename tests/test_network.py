@@ -467,3 +467,21 @@ def test_the_shim_keeps_the_line_of_a_failed_index_page_and_no_other_info() -> N
         "the ssl certificate: ... - skipping",
         "Retrying after connection broken by 'SSLError()': /simple/x/",
     ]
+
+
+def test_a_malformed_proxy_is_named_whatever_pip_was_fetching(
+        clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://alice:s3cr3t-pw@")
+    from pip_doctor._model import Situation
+
+    error = ErrorInfo.from_data({"type": "TypeError", "module": "builtins",
+                                 "message": "sequence item 1: expected str instance, "
+                                            "NoneType found"})
+    context = InstallContext(failure="unhandled",
+                             argv=("install", "-i", "http://127.0.0.1:8080/simple/", "x"))
+    facts = network.run(Situation(error=error, context=context))
+    assert facts["failure"] == "invalid-proxy"
+    assert facts["proxy"]["source"] == "the HTTPS_PROXY environment variable"
+    assert facts["proxy"]["url"] == "http://***@"
+    assert facts["proxy"]["problem"].startswith("it has no host name")
+    assert facts["host"] is None

@@ -264,6 +264,15 @@ def proxy_facts(settings: Settings, scheme: Optional[str], host: Optional[str]
     }
 
 
+def _malformed_proxy(settings: Settings) -> Optional[dict[str, JSON]]:
+    """For a proxy setting pip could not use (the URL pip was fetching is then
+    unknown): the https, else the http proxy, the first that is not usable."""
+    found = [proxy_facts(settings, scheme, None) for scheme in ("https", "http")]
+    usable = [facts for facts in found if facts is not None]
+    return next((facts for facts in usable if facts.get("problem")),
+                usable[0] if usable else None)
+
+
 def _split_proxy(value: str) -> dict[str, Any]:
     text = value.strip()
     if "://" not in text:
@@ -402,13 +411,17 @@ def run(situation: Situation) -> dict[str, JSON]:
     index = index_facts(settings)
     host, scheme, port, where = failure.host, failure.scheme, failure.port, failure.where
     candidates: list[str] = []
-    if host is None and where != "file":
+    if failure.kind == "invalid-proxy":
+        proxy = _malformed_proxy(settings)
+    elif host is None and where != "file":
         # An index page failed and pip's text named only its path: the index it
         # is on, when only one can be; else the candidates.
         candidates = _indexes_for(settings, failure.path)
         if len(candidates) == 1:
             scheme, host, port = split_url(candidates[0])
         where = "index"
+    if failure.kind != "invalid-proxy":
+        proxy = proxy_facts(settings, scheme, host)
     timeout = _number(settings.options.get("timeout"))
     retries = _number(settings.options.get("retries"))
     return {
@@ -422,7 +435,7 @@ def run(situation: Situation) -> dict[str, JSON]:
         "reported": failure.line[:500],
         "candidates": [hide_credentials(url) for url in candidates] if len(candidates) > 1
         else [],
-        "proxy": proxy_facts(settings, scheme, host),
+        "proxy": proxy,
         "ca_bundle": ca_bundle_facts(settings, situation.context.pip_version),
         "index": index,
         "timeout": timeout if timeout is not None else 15.0,
