@@ -346,3 +346,29 @@ def test_store_prefix_and_onedrive_root() -> None:
     assert windows.onedrive_root("C:\\Users\\a\\OneDrive\\proj\\.venv",
                                  ["C:\\Users\\a\\OneDrive"]) == "C:\\Users\\a\\OneDrive"
     assert windows.onedrive_root("C:\\Users\\a\\proj", ["C:\\Users\\a\\OneDrive"]) is None
+
+
+def test_recorded_deleteme_rename_is_a_launcher_in_use() -> None:
+    """Recorded facts with pip's ``X.exe -> X.exe.deleteme`` WinError 2 (Wine
+    does not lock a running launcher).
+    """
+    scripts = RECORDED[ADMIN_CASE]["environment"]["windows"]["scripts"]
+    exe = scripts + "\\black.exe"
+    situation = recorded(ADMIN_CASE, error={
+        "type": "FileNotFoundError", "errno": errno.ENOENT, "winerror": 2,
+        "strerror": "The system cannot find the file specified", "filename": exe,
+        "filename2": exe + ".deleteme"})
+    found = diagnoses(situation)
+    assert "file-in-use" in found, found
+    result = found["file-in-use"]
+    assert result.confidence == "medium"
+    assert any(".deleteme" in line for line in result.evidence)
+    assert "needs-admin" not in found  # a missing file is not a rights problem
+
+
+def test_deleteme_off_windows_is_not_in_use() -> None:
+    situation = recorded(ADMIN_CASE, error={
+        "type": "FileNotFoundError", "errno": errno.ENOENT, "winerror": 2,
+        "filename": "/x/black", "filename2": "/x/black.exe.deleteme"},
+        facts={"interpreter": {"platform": "linux"}})
+    assert "file-in-use" not in diagnoses(situation)

@@ -94,10 +94,24 @@ def _windows_fixes(situation: Situation, holders: list[Mapping[str, Any]],
     return fixes
 
 
+def _launcher_not_replaced(situation: Situation) -> Optional[str]:
+    """Windows: pip's ``X.exe -> X.exe.deleteme`` rename failed (WinError 2): its
+    script writer could not replace a launcher, most often one that is running.
+    The launcher's name, or None.
+    """
+    for error in situation.error.errors:
+        target = error.filename2 or ""
+        if error.winerror == 2 and target.lower().endswith(".exe.deleteme"):
+            return error.filename or target[: -len(".deleteme")]
+    return None
+
+
 def check(situation: Situation) -> Optional[Diagnosis]:
     running = situation.error.family == "permission" and _running_file_denied(situation)
-    if situation.error.family != "in-use" and not running:
+    launcher = _launcher_not_replaced(situation) if _fixes.is_windows(situation) else None
+    if situation.error.family != "in-use" and not running and launcher is None:
         return None
+    running = running or launcher is not None
     holders = _holders(situation)
     mounts = [str(m) for m in situation.fact("in_use", "mount_points") or ()]
     measured = situation.fact("in_use", "measured") is True
@@ -109,7 +123,11 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         evidence.append(f"{code(mount)} is a mount point: a directory something is mounted "
                         "on cannot be moved or removed")
     names = [n for e in situation.error.errors for n in (e.filename, e.filename2) if n]
-    if running:
+    if launcher is not None:
+        evidence.append(f"pip could not move {code(launcher)} aside to replace it "
+                        "(`.deleteme`): the launcher is running, or the write before this "
+                        "error failed; that earlier error is the real one (`pip -v` shows it)")
+    elif running:
         evidence.append("Windows refuses to replace a program or module while it runs or "
                         "is loaded, even where your account may write (as here)")
     if _fixes.is_windows(situation):
@@ -175,5 +193,5 @@ RULE = Rule(
     id=ID,
     check=check,
     description="the file is held by a running process (EBUSY/ETXTBSY; WinError 32/33)",
-    families=frozenset({"in-use", "permission"}),
+    families=frozenset({"in-use", "permission", "missing"}),
 )
