@@ -180,7 +180,7 @@ def test_leftover_stash_of_a_failed_upgrade() -> None:
          "owner_name": "root"}]}})
     found = decide(facts, oserror(errno.EACCES, f"{stash}/__init__.py"))
     best = found["leftover-stash"]
-    assert best.confidence == "high"
+    assert best.confidence == "medium"  # root's files: foreign-owned-files is the cause
     assert f"sudo rm -rf -- '{stash}'" in posix(best)
     beside = decide(facts, oserror(errno.EACCES, f"{SITE}/other"))
     assert beside["leftover-stash"].confidence == "medium"  # root's files pip moved aside
@@ -313,3 +313,16 @@ def test_credentials_in_the_users_index_url_are_masked_in_the_rerun(tmp_path: An
     assert texts
     assert not [t for t in texts if "s3cr3t" in t]
     assert [t for t in texts if "--index-url https://***@pypi.example/simple pkg" in t]
+
+
+def test_enospc_with_no_file_named_in_a_full_venv_moves_the_venv_first() -> None:
+    """The write error names no file; the destination (measured by the path
+    probe, source "scheme") is on a full filesystem of its own.
+    """
+    facts = merge(SPACE, {"temp": {"free_bytes": 10**9},
+                          "path": {"source": "scheme", "mount_point": "/srv", "fs_type": "tmpfs",
+                                   "free_bytes": 0}})
+    best = decide(facts, oserror(errno.ENOSPC, None))["disk-full"]
+    assert best.title.endswith(": the destination")
+    first_safe = next(f for f in best.fixes if f.safety == "safe")
+    assert "virtual environment" in first_safe.summary

@@ -111,10 +111,14 @@ def linux_holders(paths: list[str], *, seconds: float = SCAN_SECONDS
 
 
 def _mount_points(paths: list[str]) -> list[str]:
+    """Those of ``paths`` something is mounted on: the mount table says so
+    (a bind mount within one filesystem looks like any directory to ``stat``).
+    """
+    points = {mount.point for mount in _fs.mounts()}
     found = []
     for path in paths:
         try:
-            if os.path.ismount(path):
+            if path in points or _fs.real(path) in points or os.path.ismount(path):
                 found.append(path)
         except (OSError, ValueError):
             continue

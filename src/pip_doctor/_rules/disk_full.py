@@ -115,6 +115,8 @@ def _path_place(situation: Situation, role: str, path: str) -> Place:
 
 
 def _destination_place(situation: Situation, path: str) -> Place:
+    if situation.fact("path", "source") == "scheme":  # the path probe measured it
+        return _path_place(situation, "destination", path)
     for item in situation.fact("destinations", "items") or ():
         if isinstance(item, dict) and item.get("path") == path:
             return Place(role="destination", path=path, mount_point=None, fs_type=None,

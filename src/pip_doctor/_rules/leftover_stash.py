@@ -42,8 +42,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     me = euid(situation)
     foreign = any(d.get("owner_uid") != me for d in details)
     confidence: Confidence
-    if failing:
+    if failing and not foreign:
         confidence = "high" if situation.error.family in ("permission", "other") else "medium"
+    elif failing:
+        confidence = "medium"  # another account's files: foreign-owned-files is the cause
     elif foreign and situation.error.family == "permission":
         confidence = "medium"  # pip could move them aside but not delete them
     elif warned:
