@@ -219,6 +219,11 @@ def test_the_crash_on_a_proxy_without_host_keeps_its_status(lab: Mapping[str, An
     with_doctor = _result(lab, "proxy-no-host/with")
     assert with_doctor["status"] == 2
     assert "ERROR: Exception:" in with_doctor["stderr"]
+    report = _report(lab["base"], "proxy-no-host/with")
+    assert report is not None
+    evidence = "\n".join(report["diagnoses"][0]["evidence"])
+    assert "`http://***@`" in evidence
+    assert "HTTPS_PROXY" in evidence
 
 
 def test_no_probe_when_turned_off(wheelhouse: Path, lab: Mapping[str, Any]) -> None:
