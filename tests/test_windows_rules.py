@@ -372,3 +372,13 @@ def test_deleteme_off_windows_is_not_in_use() -> None:
         "filename": "/x/black", "filename2": "/x/black.exe.deleteme"},
         facts={"interpreter": {"platform": "linux"}})
     assert "file-in-use" not in diagnoses(situation)
+
+
+def test_the_windows_probe_produces_exactly_the_documented_keys() -> None:
+    """Run here its platform-neutral half; the Win32 half fills the same keys."""
+    from pip_doctor._probes import windows
+    from test_probes import documented_keys
+
+    facts = windows.run(recorded(ADMIN_CASE))
+    assert set(facts) == documented_keys()["windows"]
+    assert set(facts) == set(RECORDED[ADMIN_CASE]["environment"]["windows"])
