@@ -424,7 +424,7 @@ def test_tiny_full_tmpfs(clean_home: Account, shared: Path, wheels: Path, pdlib:
         assert best["id"] == "disk-full"
         assert best["confidence"] == "high"
         text = evidence_text(best)
-        assert f"`{small}` (tmpfs) has 0 bytes free" in text
+        assert f"(filesystem `{small}`, tmpfs): 0 bytes free — full" in text
         assert f"your home `{account.home}` is not on `{small}`" in text
         run_fix(account, first_fix(best, "safe"), pip_env(wheels))
     assert imports(account, f"{account.home}/.venv/bin/python", "pdt_big", "1.0")

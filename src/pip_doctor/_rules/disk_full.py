@@ -252,6 +252,11 @@ def check(situation: Situation) -> Optional[Diagnosis]:
                                         shells=_fixes.POSIX_SHELLS),
                 safety="safe",
             ))
+        home = text_fact(situation, "account", "home")
+        mount = blamed.mount_point
+        if (blamed.role == "destination" and mount and mount != "/" and home
+                and not _fixes.is_within(home, mount)):
+            evidence.append(f"your home {code(home)} is not on {code(mount)}")
         if blamed.role == "temp":
             fixes += _temp_fixes(situation, blamed)
         elif blamed.role == "cache":
