@@ -526,15 +526,16 @@ def test_download_into_an_unwritable_directory_is_captured(bench: Bench, spy: di
 def test_pep668_refusal_is_captured_after_pips_message(bench: Bench, spy: dict[str, str]):
     """Debian's python3 is externally managed: pip >= 23.0 refuses (a
     ``DiagnosticPipError``), the child receives it with its ``reference``.
-    pip-doctor runs from a venv's site-packages put on the system Python's path.
+    An older pip knows no PEP 668: it does not refuse, and pip-doctor invents
+    no refusal. pip-doctor runs from a venv's site-packages put on the system
+    Python's path.
     """
     site = scenarios.site_packages(bench.templates["with"])
     pip_version = subprocess.run(
         [scenarios.SYSTEM_PYTHON, "-c", "import pip; print(pip.__version__)"],
         env={"PYTHONPATH": str(site)}, capture_output=True, text=True, check=True,
     ).stdout.strip()
-    if tuple(int(part) for part in pip_version.split(".")[:2]) < (23, 0):
-        pytest.skip(f"pip {pip_version} predates PEP 668 (pip 23.0)")
+    before_pep668 = tuple(int(part) for part in pip_version.split(".")[:2]) < (23, 0)
     code = ("import sys\n"
             "if sys.argv[1] == 'hook':\n"
             "    import _pip_doctor_boot; _pip_doctor_boot.install()\n"
@@ -542,8 +543,11 @@ def test_pep668_refusal_is_captured_after_pips_message(bench: Bench, spy: dict[s
             "from pip._internal.cli.main import main\n"
             "sys.exit(main())\n")
     env = {**spy, "PYTHONPATH": f"{spy['PYTHONPATH']}:{site}"}
+    # pip before 23.0 knows no PEP 668 and would install: ask it for a
+    # requirement no wheel provides, so that nothing is installed anywhere.
+    wanted = "no-such-pkg" if before_pep668 else "tinypkg"
     runs = [
-        bench.run([scenarios.SYSTEM_PYTHON, "-c", code, variant, "install", "tinypkg"],
+        bench.run([scenarios.SYSTEM_PYTHON, "-c", code, variant, "install", wanted],
                   {**env, **({"PIP_DOCTOR_DISABLE": "1"} if variant == "plain" else {})},
                   variant)
         for variant in ("plain", "hook")
@@ -551,6 +555,14 @@ def test_pep668_refusal_is_captured_after_pips_message(bench: Bench, spy: dict[s
     without, with_doctor = runs
     added = pip_first(without, with_doctor)
     assert without.status == 1
+    if before_pep668:  # no refusal: pip looked for the requirement, and nothing is added
+        assert "externally-managed-environment" not in without.stderr
+        assert "No matching distribution found for no-such-pkg" in without.stderr
+        assert "externally-managed" not in added
+        if with_doctor.report is not None:
+            seen = with_doctor.report["environment"]["spy/context"]
+            assert seen["failure"] == "no-matching-distribution", seen
+        return
     assert "externally-managed-environment" in without.stderr
     report = with_doctor.report
     assert report is not None, with_doctor.stderr
