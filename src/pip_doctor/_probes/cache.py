@@ -40,6 +40,10 @@ def default_cache_dir() -> Optional[str]:
 
 def cache_dir(situation: Situation) -> tuple[Optional[str], str, bool]:
     """``(directory, where it came from, disabled)``."""
+    error = situation.error
+    if error.reference == "cache-dir-disabled" and error.filename:
+        # pip warned about this directory and then dropped its cache_dir option
+        return error.filename, "pip's warning", False
     options = situation.context.pip_options
     if "cache_dir" in options:
         value = options.get("cache_dir")
