@@ -458,3 +458,138 @@ def test_download_into_a_directory_the_account_cannot_write(bench: Bench) -> Non
     assert diagnosis["title"].startswith("The download directory")
     assert posix(diagnosis)[0].endswith(
         f"-m pip download -d {bench.account.home}/new --no-deps tinypkg")
+
+
+def test_no_usable_temporary_directory(bench: Bench) -> None:
+    """TMPDIR names a missing directory and /tmp, /var/tmp and the working
+    directory are read-only (a mount namespace: real read-only bind mounts of
+    this machine's /tmp and /var/tmp). Python finds no temporary directory;
+    pip crashes before its own error handling.
+    """
+    account = bench.account
+    runs = {}
+    for variant in ("without", "with"):
+        base = bench.shared / "scenario"  # the same path for both: pip's lines match
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir()
+        venv = clone(bench.templates[variant], base / "venv", account)
+        report = Path(account.home) / f"report-{variant}.json"
+        with contextlib.suppress(FileNotFoundError):
+            report.unlink()
+        env = scenarios.account_env(account, {
+            **bench.pip_env(), "TMPDIR": "/nonexistent/tmp", "PIP_DOCTOR_REPORT": str(report)})
+        script = (
+            "mount --make-rprivate / && "
+            "for d in /tmp /var/tmp; do mount --bind $d $d && "
+            "mount -o remount,bind,ro $d; done && cd / && "
+            f"exec setpriv --reuid {account.uid} --regid {account.gid} --clear-groups -- "
+            + " ".join(pip(venv, "install", "tinypkg"))
+        )
+        done = subprocess.run(["unshare", "-m", "sh", "-c", script], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+        runs[variant] = Run(done.returncode, done.stdout, done.stderr, report_of(report))
+    report = check_diagnosed(runs["without"], runs["with"], "temp-dir-unusable")
+    diagnosis = report["diagnoses"][0]
+    assert "No usable temporary directory" in evidence(diagnosis)
+    assert "TMPDIR is `/nonexistent/tmp`" in evidence(diagnosis)
+    assert posix(diagnosis)[0] == f"mkdir -p {account.home}/tmp"
+
+
+def test_uninstall_of_a_package_directory_something_is_mounted_on(bench: Bench) -> None:
+    """EBUSY from a real mount point (root bind-mounted a directory onto the
+    package's directory). The NFS `.nfsXXXX` case cannot be made here: no NFS
+    server; the busy mount point is the real EBUSY this machine can give.
+    """
+    mounted: list[Path] = []
+
+    @contextlib.contextmanager
+    def busy(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        done = scenarios.run_as(bench.account, pip(venv, "install", "-q", "tinypkg"),
+                                env=bench.pip_env())
+        assert done.returncode == 0, done.stderr
+        package = scenarios.site_packages(venv) / "tinypkg"
+        # the same files, the account's, mounted over the package's directory
+        # (pip skips the files of its record that it cannot see)
+        source = base / "elsewhere"
+        shutil.copytree(package, source)
+        scenarios.chown_tree(source, bench.account)
+        subprocess.run(["mount", "--bind", str(source), str(package)], check=True)
+        mounted.append(package)
+        try:
+            yield Situation(pip(venv, "uninstall", "-y", "tinypkg"), {}, venv)
+        finally:
+            subprocess.run(["umount", str(package)], check=False)
+
+    pair = bench.both(busy)
+    report = check_diagnosed(pair.without, pair.with_doctor, "file-in-use")
+    diagnosis = report["diagnoses"][0]
+    assert report["error"]["family"] == "in-use"
+    assert report["error"]["errno_name"] == "EBUSY"
+    assert "is a mount point" in evidence(diagnosis)
+    assert report["environment"]["in_use"]["measured"] is True
+
+
+def test_in_use_probe_finds_a_real_holder(tmp_path: Path) -> None:
+    """The holder scan against real processes: one with the file open, one
+    with it mapped into memory.
+    """
+    from pip_doctor._probes import in_use
+    from pip_doctor._probes.in_use import linux_holders
+
+    target = tmp_path / "held.bin"
+    target.write_bytes(b"\0" * 4096)
+    opened = subprocess.Popen(["python3", "-c", "import sys,time; f=open(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(30)", str(target)],
+                              stdout=subprocess.PIPE, text=True)
+    mapped = subprocess.Popen(["python3", "-c", "import mmap,sys,time; f=open(sys.argv[1],'rb'); "
+                               "m=mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ); f.close(); "
+                               "print('ready', flush=True); time.sleep(30)", str(target)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert opened.stdout is not None
+        assert mapped.stdout is not None
+        assert opened.stdout.readline().strip() == mapped.stdout.readline().strip() == "ready"
+        holders, measured = linux_holders([str(target)], seconds=2.0)
+        maps_hold = in_use._maps_hold(str(mapped.pid), [str(target)])
+    finally:
+        opened.kill()
+        mapped.kill()
+        opened.wait()
+        mapped.wait()
+    assert measured
+    found = {(h["pid"], h["how"]) for h in holders}
+    assert (opened.pid, "fd") in found
+    assert mapped.pid in {pid for pid, _how in found}  # Python's mmap keeps a copy of the fd
+    assert maps_hold
+
+
+def test_root_owned_cache_is_a_one_line_note_and_pip_goes_on(bench: Bench) -> None:
+    """`sudo pip` without -H left the account's ~/.cache/pip to root: pip
+    warns, disables its cache and installs; pip-doctor says why in a note and
+    changes neither the outcome nor pip's lines.
+    """
+    cache = Path(bench.account.home) / ".cache" / "pip"
+    shutil.rmtree(cache.parent, ignore_errors=True)  # what earlier runs left, the account's
+    cache.mkdir(parents=True)  # made by root: root's
+
+    @contextlib.contextmanager
+    def own_venv(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        yield Situation(pip(venv, "install", "--no-deps", "tinypkg"), {}, venv)
+
+    try:
+        pair = bench.both(own_venv)
+    finally:
+        shutil.rmtree(Path(bench.account.home) / ".cache", ignore_errors=True)
+    without, with_doctor = pair
+    assert without.status == with_doctor.status == 0
+    assert "is not owned or is not writable by the current user" in without.stderr
+    assert with_doctor.stdout == without.stdout
+    assert with_doctor.stderr.startswith(without.stderr.rstrip("\n"))
+    report = with_doctor.report
+    assert report is not None, with_doctor.stderr
+    diagnosis = report["diagnoses"][0]
+    assert diagnosis["id"] == "cache-dir-not-writable"
+    assert diagnosis["confidence"] == "low"
+    assert "only a note" in diagnosis["title"]
