@@ -230,9 +230,23 @@ def env_results(journal: Mapping[str, object], results: Path) -> list[EnvResult]
         rows.append(EnvResult(
             name, bool(result.get("success")),
             seconds if isinstance(seconds, (int, float)) else None,
-            ran_pytest(data.get("test")), junit_counts(results / f"{name}.xml"),
+            ran_pytest(data.get("test")), env_counts(results, name),
         ))
     return rows
+
+
+def env_counts(results: Path, name: str) -> Optional[Counts]:
+    """The counts of every JUnit file an environment wrote: ``NAME.xml``, and
+    ``NAME-PART.xml`` for each further pytest command (``e2e-pip263-network``).
+    """
+    files = [results / f"{name}.xml", *sorted(results.glob(f"{name}-*.xml"))]
+    found = [counts for counts in map(junit_counts, files) if counts is not None]
+    if not found:
+        return None
+    total = Counts()
+    for counts in found:
+        total += counts
+    return total
 
 
 def minutes(seconds: Optional[float]) -> str:

@@ -122,6 +122,20 @@ def test_counts_come_from_pytests_junit_file(tmp_path):
     assert run_all.junit_counts(tmp_path / "missing.xml") is None
 
 
+def test_an_environments_counts_add_up_all_its_junit_files(tmp_path):
+    """e2e-pip263 runs pytest twice (the pip hook, then the network tests)."""
+    for part in ("a", "b"):
+        (tmp_path / part).mkdir()
+    first = junit_of(tmp_path / "a", "def test_a(): pass\ndef test_b(): pass\n")
+    second = junit_of(tmp_path / "b", "def test_c(): assert False\n")
+    results = tmp_path / "results"
+    results.mkdir()
+    first.rename(results / "e2e-pip263.xml")
+    second.rename(results / "e2e-pip263-network.xml")
+    assert run_all.env_counts(results, "e2e-pip263") == run_all.Counts(2, 1, 0)
+    assert run_all.env_counts(results, "e2e-pip262") is None
+
+
 def row(name, ok=True, ran=True, counts=None):
     return run_all.EnvResult(name, ok, 61.4, ran, counts)
 
