@@ -12,7 +12,7 @@ its first definition):
 
 A site-wide file that does not exist is skipped silently; a file named in
 ``PIP_DOCTOR_RULES`` that cannot be read is a problem. Files are read and
-checked once, when plugins are loaded (before pip 26.3 blocks imports). A
+checked once, when plugins are loaded (in the diagnosing process). A
 mistake never breaks pip: a file that is not valid TOML, or a rule with a bad
 key, is skipped and reported in the report's ``problems`` as
 ``FILE:LINE: key 'KEY': what is wrong``; the other rules still apply.

@@ -82,7 +82,7 @@ def _host_names() -> list[str]:
     return found
 
 
-#: Read when this plugin is imported (plugin load time, before pip 26.3 blocks imports).
+#: Read when this plugin is imported (plugin load time, in the diagnosing process).
 _ACCOUNTS: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(_account_entries()))
 _HOSTS: tuple[str, ...] = tuple(_host_names())
 
