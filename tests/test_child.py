@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -143,6 +145,26 @@ def test_the_budget_follows_pips_deadline():
     budget = _child._engine.Budget.within(0.4)
     assert budget.total + budget.secrets_floor + budget.late_floor == pytest.approx(0.4)
     assert budget.probes < budget.total
+
+
+def test_a_permission_error_does_not_load_the_network_or_metadata_modules(tmp_path):
+    """What only network failures, report files, rpm or plugins need is imported
+    when they need it, not by every diagnosis (the child's start is pip's wait).
+    """
+    code = textwrap.dedent("""
+        import json, sys
+        from pip_doctor import _child
+        _child.answer_for(json.loads(sys.argv[1]), lambda: 0.0)
+        print(sorted(set(sys.argv[2].split()) & set(sys.modules)))
+    """)
+    unneeded = "socket ssl datetime subprocess difflib email zipfile importlib.metadata"
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith("PIP_DOCTOR")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(payload(denied())), unneeded],
+        capture_output=True, text=True, cwd=tmp_path, check=True,
+        env={**environ, "PYTHONPATH": str(scenarios.SRC)})
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 # ----------------------------------------------------------------- the real child

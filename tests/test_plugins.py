@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,7 @@ import pytest
 
 import pip_doctor
 import scenarios
-from pip_doctor import _manager
+from pip_doctor import _entry_points, _manager
 from pip_doctor._pip_compat import original_message_function
 from pip_doctor._version import __version__
 
@@ -95,6 +96,50 @@ def test_entry_points_load_with_distribution_version_and_ids(site, monkeypatch):
         "problems": [],
     }
     assert pip_doctor.diagnose(ENOSPC).get("good/seen") is not None
+
+
+def test_the_entry_point_precheck_says_no_only_when_no_file_declares_the_group(tmp_path):
+    """Without a ``[pip_doctor]`` section anywhere, importlib.metadata is not
+    even imported; a section, an egg's EGG-INFO or a zip file sends the
+    question to importlib.metadata (whose answer is then the one used).
+    """
+    plain = tmp_path / "plain"
+    other = plain / "other-1.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n[pip_doctor_x]\n")
+    (plain / "legacy.egg-info").write_text("Metadata-Version: 1.0\n")  # a file, not a folder
+    missing = str(tmp_path / "missing")
+    assert _entry_points.may_declare("pip_doctor", [str(plain), missing]) is False
+
+    declared = tmp_path / "declared"
+    _distribution(declared, "p", "1.0", {"p": "p_mod"})
+    assert _entry_points.may_declare("pip_doctor", [str(plain), str(declared)]) is True
+
+    egg = tmp_path / "thing-1.0-py3.11.egg"
+    (egg / "EGG-INFO").mkdir(parents=True)
+    (egg / "EGG-INFO" / "entry_points.txt").write_text(" [pip_doctor] \np = p_mod\n")
+    assert _entry_points.may_declare("pip_doctor", [str(egg)]) is True
+
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip file
+    assert _entry_points.may_declare("pip_doctor", [str(archive)]) is True
+
+
+def test_importlib_metadata_is_imported_only_where_a_plugin_declares_an_entry_point(tmp_path):
+    code = textwrap.dedent("""
+        import sys
+        import pip_doctor._manager
+        pip_doctor._manager.get_manager()
+        imported = "importlib.metadata" in sys.modules
+        from importlib import metadata
+        print(imported, bool(list(metadata.entry_points(group="pip_doctor"))))
+    """)
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith("PIP_DOCTOR")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, check=True,
+                          env={**environ, "PYTHONPATH": str(scenarios.SRC)})
+    assert done.stdout.split() == ["False", "False"], done.stderr
 
 
 def test_autoload_can_be_switched_off(site, monkeypatch):

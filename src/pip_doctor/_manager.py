@@ -17,11 +17,9 @@ and so are implementations of hooks that do not exist (pluggy's
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import os
-import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
@@ -30,7 +28,7 @@ from typing import Any, Literal, Optional
 import attrs
 import pluggy
 
-from pip_doctor import _timebox, hookspecs
+from pip_doctor import _entry_points, _timebox, hookspecs
 from pip_doctor._model import Config, Explanation, Probe, Problem, Rule, is_namespaced
 from pip_doctor._version import __version__
 
@@ -233,7 +231,7 @@ class PluginManager(pluggy.PluginManager):
 
     def _load_entry_points(self) -> None:
         try:
-            for entry_point in _entry_points(ENTRY_POINT_GROUP):
+            for entry_point in _entry_points.entry_points(ENTRY_POINT_GROUP):
                 dist = getattr(entry_point, "dist", None)
                 dist_name = getattr(dist, "name", None) if dist is not None else None
                 if dist_name is None and dist is not None:
@@ -285,6 +283,8 @@ class PluginManager(pluggy.PluginManager):
                 if not caller.has_spec():
                     if impl.optionalhook:
                         continue
+                    import difflib  # here: only a misspelled hook needs it
+
                     close = difflib.get_close_matches(name, known, n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
                     self._problem(impl.plugin_name,
@@ -482,14 +482,6 @@ def _distribution_of(module_name: str) -> tuple[Optional[str], Optional[str]]:
     except Exception:
         pass
     return None, None
-
-
-def _entry_points(group: str) -> Iterable[Any]:
-    from importlib import metadata
-
-    if sys.version_info >= (3, 10):
-        return metadata.entry_points(group=group)
-    return metadata.entry_points().get(group, ())  # pragma: no cover - Python 3.9
 
 
 _lock = threading.Lock()

@@ -23,7 +23,6 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
-from urllib.parse import unquote
 
 import attrs
 
@@ -82,6 +81,8 @@ def credentials_in_text(text: str) -> list[str]:
             continue
         else:
             secret = user
+        from urllib.parse import unquote  # here: only a URL with credentials needs it
+
         for candidate in (secret, unquote(secret)):
             if _worth_hiding(candidate) and candidate not in found:
                 found.append(candidate)

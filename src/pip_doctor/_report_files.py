@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from typing import Optional
 
 
 def write_report(path: str, text: str) -> None:
     """Write ``text`` to ``path`` (see the module docstring); raises ``OSError``."""
+    import tempfile  # here: only a failure with a report path writes one
+
     target = _target(os.path.abspath(path))
     directory = os.path.dirname(target) or os.curdir
     os.makedirs(directory, exist_ok=True)

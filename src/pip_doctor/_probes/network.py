@@ -19,7 +19,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 from pip_doctor._model import JSON, Probe, Situation
 from pip_doctor._probes._network_failure import Failure, read_failure, split_url
@@ -278,6 +277,8 @@ def _split_proxy(value: str) -> dict[str, Any]:
     if "://" not in text:
         text = "http://" + text  # requests assumes http:// for a bare host:port
     problem: Optional[str] = None
+    from urllib.parse import urlsplit  # here, as in _indexes_for: network failures only
+
     try:
         parts = urlsplit(text)
         host, port = parts.hostname, parts.port
@@ -391,6 +392,8 @@ def _indexes_for(settings: Settings, path: Optional[str]) -> list[str]:
     main = str(settings.value("index_url", "PIP_INDEX_URL") or PYPI)
     extra = [u for u in settings.options.get("extra_index_urls") or () if isinstance(u, str)]
     every = [main, *extra]
+    from urllib.parse import urlsplit
+
     matching = [url for url in every if path and urlsplit(url).path.rstrip("/")
                 and path.startswith(urlsplit(url).path.rstrip("/") + "/")]
     return matching or every

@@ -20,18 +20,22 @@ the proxy); nothing is downloaded.
 
 from __future__ import annotations
 
-import datetime
 import os
-import socket
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pip_doctor._model import JSON, Probe, Situation
-from pip_doctor._probes import _x509
 from pip_doctor._probes.network import ID as NETWORK
 from pip_doctor._probes.network import probes_enabled
+
+if TYPE_CHECKING:
+    import socket
+
+# ``socket``, ``ssl``, ``datetime`` and ``_x509`` are imported by the functions
+# that use them: they serve network failures only, and every other failure's
+# diagnosis would pay for loading them.
 
 ID = "network-probes"
 
@@ -58,6 +62,8 @@ def lookup(host: str, timeout: float = LOOKUP_TIMEOUT) -> dict[str, JSON]:
     started = time.monotonic()
 
     def resolve() -> None:
+        import socket
+
         try:
             infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
             box.append({"addresses": sorted({str(info[4][0]) for info in infos})})
@@ -72,6 +78,8 @@ def lookup(host: str, timeout: float = LOOKUP_TIMEOUT) -> dict[str, JSON]:
 
 
 def _error_text(error: BaseException) -> str:
+    import socket
+
     if isinstance(error, socket.gaierror) or (
         isinstance(error, OSError) and error.strerror and error.errno is not None
     ):
@@ -81,6 +89,8 @@ def _error_text(error: BaseException) -> str:
 
 def _connect(host: str, port: int, deadline: float) -> socket.socket:
     """A TCP connection to ``host:port`` (its first address), bounded by ``deadline``."""
+    import socket
+
     if _is_address(host):
         address = host
     else:
@@ -96,6 +106,8 @@ def _connect(host: str, port: int, deadline: float) -> socket.socket:
 
 
 def _is_address(host: str) -> bool:
+    import socket
+
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             socket.inet_pton(family, host)
@@ -120,6 +132,8 @@ def tcp_connect(host: str, port: int, timeout: float = CONNECT_TIMEOUT) -> dict[
 
 
 def _outcome(error: OSError) -> str:
+    import socket
+
     if isinstance(error, ConnectionRefusedError):
         return "refused"
     if isinstance(error, (TimeoutError, socket.timeout)):
@@ -159,7 +173,10 @@ def read_certificate(
     deadline = started + timeout
     facts: dict[str, JSON] = {"host": host, "port": port,
                               "through_proxy": f"{proxy[0]}:{proxy[1]}" if proxy else None}
+    import datetime
     import ssl  # here: loading OpenSSL is a third of the diagnosis's start
+
+    from pip_doctor._probes import _x509
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False

@@ -12,8 +12,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-import shutil
-import subprocess
 import time
 from typing import Any, Optional
 
@@ -64,8 +62,17 @@ def dpkg_owner(paths: list[str], deadline: float) -> tuple[Optional[str], bool]:
     return None, True
 
 
+def _rpm() -> Optional[str]:
+    """The ``rpm`` command's path, or None."""
+    import shutil  # here, as ``subprocess`` below: only a system without dpkg needs them
+
+    return shutil.which("rpm")
+
+
 def rpm_owner(path: str) -> tuple[Optional[str], bool]:
-    rpm = shutil.which("rpm")
+    import subprocess
+
+    rpm = _rpm()
     if rpm is None:
         return None, False
     try:
@@ -88,7 +95,7 @@ def run(situation: Situation) -> dict[str, Any]:
     if os.path.isdir(DPKG_INFO):
         package, measured = dpkg_owner(candidates(path), time.monotonic() + BUDGET)
         facts.update(manager="dpkg", package=package, measured=measured)
-    elif shutil.which("rpm"):
+    elif _rpm():
         package, measured = rpm_owner(path)
         facts.update(manager="rpm", package=package, measured=measured)
     return facts
