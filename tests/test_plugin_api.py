@@ -24,6 +24,8 @@ from pip_doctor._manager import reset_manager
 #: the diagnoses in these reports are the test plugins' alone.
 QUIET_ERROR = testing.make_error(2, "/nowhere/pd-plugin-api/x")
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
 
 _module = scenarios.write_module
 
@@ -217,18 +219,33 @@ def test_an_unknown_hook_is_a_problem_with_a_suggestion(site, monkeypatch):
     ]
 
 
+TYPO_PLUGIN = """
+    from pip_doctor import Explanation, Problem, Rule, hookimpl
+
+    @hookimpl
+    def pip_doctor_rule():
+        return []
+
+    @hookimpl(wrapper=True)
+    def pip_doctor_probes():
+        return (yield)
+
+    @hookimpl
+    def pip_doctor_configure(config):
+        return [Problem(source="typo-config", message="/etc/typo.toml: line 3 is not TOML")]
+
+    @hookimpl
+    def pip_doctor_rules():
+        return [Rule(id="typo/rule", check=lambda situation: None)]
+
+    @hookimpl
+    def pip_doctor_explanations():
+        return [Explanation(id="typo/rule", title="typo", what="A typo.")]
+"""
+
+
 def test_plugins_command_shows_refused_hooks_of_an_installed_distribution(site):
-    _module(site, "pd_dist_typo", """
-        from pip_doctor import hookimpl
-
-        @hookimpl
-        def pip_doctor_rule():
-            return []
-
-        @hookimpl(wrapper=True)
-        def pip_doctor_probes():
-            return (yield)
-    """)
+    _module(site, "pd_dist_typo", TYPO_PLUGIN)
     _distribution(site, "typo-plugin", "pd_dist_typo")
     result = _run_cli(site, "plugins", "--json")
     assert result.returncode == 0, result.stderr
@@ -236,11 +253,47 @@ def test_plugins_command_shows_refused_hooks_of_an_installed_distribution(site):
     (info,) = [p for p in data["plugins"] if p["name"] == "typo-plugin"]
     assert (info["origin"], info["distribution"], info["status"]) == (
         "entrypoint", "typo-plugin", "loaded")
-    assert info["hooks"] == ["pip_doctor_probes", "pip_doctor_rule"]
-    assert len(info["problems"]) == 2
-    assert {p["source"] for p in data["problems"]} >= {"typo-plugin"}
-    text = _run_cli(site, "plugins")
-    assert "unknown hook pip_doctor_rule (did you mean pip_doctor_rules?)" in text.stdout
+    assert info["hooks"] == ["pip_doctor_configure", "pip_doctor_explanations",
+                             "pip_doctor_probes", "pip_doctor_rule", "pip_doctor_rules"]
+    assert info["refused_hooks"] == ["pip_doctor_probes", "pip_doctor_rule"]
+    assert (info["rules"], info["explanations"]) == (["typo/rule"], ["typo/rule"])
+    assert len(info["problems"]) == 3
+    assert info["problems"][-1] == "typo-config: /etc/typo.toml: line 3 is not TOML"
+    # the report's problems keep the source the plugin gave
+    assert {(p["source"], p["message"]) for p in data["problems"]} >= {
+        ("typo-config", "/etc/typo.toml: line 3 is not TOML")}
+    assert {p["source"] for p in data["problems"]} == {"typo-plugin", "typo-config"}
+
+
+def test_plugins_text_shows_each_plugins_hooks_ids_and_problems(site):
+    _module(site, "pd_dist_typo", TYPO_PLUGIN)
+    _distribution(site, "typo-plugin", "pd_dist_typo")
+    _module(site, "pd_broken", "raise RuntimeError('cannot start')\n")
+    result = _run_cli(site, "plugins", PIP_DOCTOR_PLUGINS="pd_broken")
+    assert result.returncode == 0, result.stderr
+    block = result.stdout[result.stdout.index("typo-plugin  ["):]
+    typo = textwrap.dedent("""\
+        typo-plugin  [loaded, entrypoint: typo-plugin 1.0]
+            hooks: pip_doctor_configure, pip_doctor_explanations,
+              pip_doctor_probes (refused), pip_doctor_rule (refused), pip_doctor_rules
+            rules: typo/rule
+            explanations: typo/rule
+            problems:
+              - pip_doctor_probes: hook wrappers are not supported (each implementation
+                is called on its own, under its own time limit); it is not called
+              - unknown hook pip_doctor_rule (did you mean pip_doctor_rules?); it is not
+                called
+              - typo-config: /etc/typo.toml: line 3 is not TOML
+    """)
+    assert block == typo + textwrap.dedent("""\
+        pd_broken  [failed, env: pd_broken]
+            error: could not be loaded: RuntimeError: cannot start
+    """)
+    assert f"```\n{typo}```\n" in README.read_text(encoding="utf-8")  # the README's example
+    # every problem is shown once, under its plugin: none is left for the end
+    assert "problems while loading" not in result.stdout.lower()
+    assert "    hooks: pip_doctor_explanations, pip_doctor_rules\n" in result.stdout
+    assert "    explanations: system-site-packages," in result.stdout
 
 
 # ------------------------------------------------------------- configure

@@ -91,7 +91,7 @@ def test_entry_points_load_with_distribution_version_and_ids(site, monkeypatch):
     assert info.to_dict() == {
         "name": "good", "origin": "entrypoint", "module": "pd_ep_good",
         "distribution": "good-plugin", "version": "2.5", "status": "loaded", "error": None,
-        "hooks": ["pip_doctor_probes", "pip_doctor_rules"],
+        "hooks": ["pip_doctor_probes", "pip_doctor_rules"], "refused_hooks": [],
         "probes": ["good/fact"], "rules": ["good/rule"], "explanations": [], "blocked_ids": [],
         "problems": [],
     }

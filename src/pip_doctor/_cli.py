@@ -147,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         "plugins", help="list plugins, with the probes and rules each provides",
         description="Every plugin pip-doctor loads (built-in, entry point, "
         "PIP_DOCTOR_PLUGINS), where it comes from, whether it is loaded, blocked or "
-        "failed, and the ids of the probes and rules it provides.",
+        "failed, the hooks it implements (those refused marked), the ids of the "
+        "probes, rules and explanations it provides, and its problems (an unknown "
+        "hook, a hook wrapper, a hook that failed).",
     )
     _format_option(plugins)
     return parser
@@ -380,31 +382,71 @@ def _plugins(parsed: argparse.Namespace) -> int:
 
 
 def _plugins_text(infos: list[dict[str, Any]], problems: list[dict[str, Any]]) -> str:
-    import textwrap
-
+    """One block per plugin: where it comes from, its hooks (those refused
+    marked), its ids, and its problems; then the problems of no one plugin.
+    """
     from pip_doctor._render_text import printable
 
     lines: list[str] = []
+    shown: set[str] = set()
     for info in infos:
         dist = info.get("distribution")
         where = f"{dist} {info.get('version') or ''}".strip() if dist else info["module"]
         lines.append(f"{info['name']}  [{info['status']}, {info['origin']}: {where}]")
-        for kind in ("probes", "rules"):
-            ids = info.get(kind) or []
+        refused = set(info.get("refused_hooks") or ())
+        hooks = [f"{hook} (refused)" if hook in refused else hook
+                 for hook in info.get("hooks") or ()]
+        for label, ids in (("hooks", hooks), ("probes", info.get("probes")),
+                           ("rules", info.get("rules")),
+                           ("explanations", info.get("explanations"))):
             if ids:
-                lines.extend(textwrap.wrap(", ".join(ids), 80, initial_indent=f"    {kind}: ",
-                                           subsequent_indent=" " * 6, break_long_words=False,
-                                           break_on_hyphens=False))
+                lines.extend(_listed(ids, f"    {label}: ", " " * 6))
         blocked = info.get("blocked_ids") or []
         if blocked:
             lines.append(f"    blocked by PIP_DOCTOR_BLOCK: {', '.join(blocked)}")
-        if info.get("error"):
-            lines.append(f"    error: {info['error']}")
-    if problems:
+        own = list(info.get("problems") or ())
+        if info.get("error") and info["error"] not in own:
+            lines.extend(_wrapped(info["error"], "    error: ", " " * 6))
+        if own:
+            lines.append("    problems:")
+            for message in own:
+                lines.extend(_wrapped(message, "      - ", " " * 8))
+        # A problem is shown here as its message, or as "SOURCE: message" when a
+        # plugin returned one in another name.
+        shown.update(f"{info['name']}: {message}" for message in (*own, info.get("error")))
+        shown.update(own)
+    others = [p for p in problems if f"{p['source']}: {p['message']}" not in shown]
+    if others:
         lines.append("")
-        lines.append("Problems while loading:")
-        lines.extend(f"  - {p['source']}: {p['message']}" for p in problems)
+        lines.append("Other problems while loading:" if len(others) < len(problems)
+                     else "Problems while loading:")
+        for problem in others:
+            lines.extend(_wrapped(f"{problem['source']}: {problem['message']}", "  - ",
+                                  " " * 4))
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _listed(items: Sequence[str], first: str, rest: str) -> list[str]:
+    """``items`` separated by commas, in lines of at most 80 columns (unless
+    one item is longer), never broken inside an item.
+    """
+    lines = [first]
+    for number, item in enumerate(items):
+        word = item + ("," if number < len(items) - 1 else "")
+        line = lines[-1]
+        if line not in (first, rest) and len(line) + 1 + len(word) > 80:
+            lines.append(rest + word)
+        else:
+            lines[-1] = line + ("" if line in (first, rest) else " ") + word
+    return lines
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    """``text`` wrapped to 80 columns between words, never inside an id."""
+    import textwrap
+
+    return textwrap.wrap(text, 80, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
 # --------------------------------------------------------------- progress

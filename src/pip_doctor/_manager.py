@@ -88,6 +88,7 @@ class PluginInfo:
     version: Optional[str] = None
     error: Optional[str] = None
     hooks: tuple[str, ...] = ()
+    refused_hooks: tuple[str, ...] = ()
     probes: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     explanations: tuple[str, ...] = ()
@@ -105,6 +106,7 @@ class PluginInfo:
             "status": self.status,
             "error": self.error,
             "hooks": list(self.hooks),
+            "refused_hooks": list(self.refused_hooks),
             "probes": list(self.probes),
             "rules": list(self.rules),
             "explanations": list(self.explanations),
@@ -145,6 +147,7 @@ class PluginManager(pluggy.PluginManager):
         self._hook_errors: dict[str, str] = {}
         self._plugin_problems: dict[str, list[str]] = {}
         self._refused: set[int] = set()
+        self._refused_hooks: dict[str, set[str]] = {}
         self._finished = False
 
     # ----------------------------------------------------------------- loading
@@ -258,6 +261,16 @@ class PluginManager(pluggy.PluginManager):
         self.load_problems.append(Problem(source=source, message=message))
         self._plugin_problems.setdefault(source, []).append(message)
 
+    def _returned_problem(self, source: str, problem: Problem) -> None:
+        """A problem a plugin's load-time hook returned (a mistake in its own
+        configuration): the report's ``problems`` keep it as it is, and the
+        plugin's entry lists it, with its source when that is another name.
+        """
+        self.load_problems.append(problem)
+        text = problem.message if problem.source == source else (
+            f"{problem.source}: {problem.message}")
+        self._plugin_problems.setdefault(source, []).append(text)
+
     def _check_unmarked(self, name: str, plugin: object) -> None:
         """A ``pip_doctor_*`` function without ``@hookimpl`` is never called: say so."""
         marker = f"{hookspecs.PROJECT_NAME}_impl"
@@ -289,14 +302,18 @@ class PluginManager(pluggy.PluginManager):
                     hint = f" (did you mean {close[0]}?)" if close else ""
                     self._problem(impl.plugin_name,
                                   f"unknown hook {name}{hint}; it is not called")
-                    self._refused.add(id(impl))
+                    self._refuse(impl, name)
                 elif impl.hookwrapper or getattr(impl, "wrapper", False):
                     self._problem(
                         impl.plugin_name,
                         f"{name}: hook wrappers are not supported (each implementation is "
                         "called on its own, under its own time limit); it is not called",
                     )
-                    self._refused.add(id(impl))
+                    self._refuse(impl, name)
+
+    def _refuse(self, impl: Any, hook_name: str) -> None:
+        self._refused.add(id(impl))
+        self._refused_hooks.setdefault(impl.plugin_name, set()).add(hook_name)
 
     # ------------------------------------------------------------- collecting
 
@@ -316,7 +333,7 @@ class PluginManager(pluggy.PluginManager):
                 source, "pip_doctor_configure", functools.partial(func, config=config)
             ) or ():
                 if isinstance(item, Problem):
-                    self.load_problems.append(item)
+                    self._returned_problem(source, item)
                 else:
                     self._problem(source, f"pip_doctor_configure returned "
                                           f"{type(item).__name__}, expected Problem; ignored")
@@ -333,7 +350,7 @@ class PluginManager(pluggy.PluginManager):
                 builtin = source in self._builtin_names
                 for item in items or ():
                     if isinstance(item, Problem):  # a plugin's own configuration mistakes
-                        self.load_problems.append(item)
+                        self._returned_problem(source, item)
                         continue
                     problem = self._reject(item, kind, builtin)
                     if problem:
@@ -385,6 +402,7 @@ class PluginManager(pluggy.PluginManager):
                     info,
                     error=self._hook_errors.get(info.name),
                     hooks=tuple(hooks),
+                    refused_hooks=tuple(sorted(self._refused_hooks.get(info.name, ()))),
                     probes=probes,
                     rules=rules,
                     explanations=ids(self._explanations.values(), info.name),

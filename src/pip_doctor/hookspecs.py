@@ -85,14 +85,20 @@ one PLUGIN per plugin in load order::
      "status": "loaded",                   # loaded | blocked | failed
      "error": null,                        # why it failed, or its first failing hook
      "hooks": ["pip_doctor_probes", ...],  # the hooks it implements, sorted
+     "refused_hooks": [],                  # those of them refused (unknown, wrapper)
      "probes": ["acme/home-fs"],           # in the order they run
      "rules": ["acme/shared-env"],
      "explanations": ["acme/shared-env"],
      "blocked_ids": [],                    # its ids named in PIP_DOCTOR_BLOCK
-     "problems": ["unknown hook ..."]}     # what was refused or failed at load
+     "problems": ["unknown hook ..."]}     # what was refused or failed at load,
+                                           # and the Problems its load-time hooks
+                                           # returned ("SOURCE: message" when
+                                           # SOURCE is not the plugin's name)
 
-``problems`` holds every load-time problem (also those of rules files).
-Keys are only ever added.
+``problems`` holds every load-time problem (also those of rules files), each
+with the source it was given. Keys are only ever added (``refused_hooks`` in
+0.2). Without ``--json`` the same is shown as text: each plugin with its
+hooks (refused ones marked), ids and problems.
 
 Testing a plugin
 ----------------
