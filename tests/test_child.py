@@ -262,5 +262,5 @@ def test_no_thread_is_left_in_the_calling_process(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(scenarios.SRC))
     before = set(threading.enumerate())
     _pip_hook.run_child(payload(denied()), 60)
-    assert set(threading.enumerate()) == before
+    assert set(threading.enumerate()) <= before  # none new (an earlier test's may end)
     assert signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL
