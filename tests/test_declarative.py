@@ -397,6 +397,18 @@ def test_python_39_reads_rules_with_pips_vendored_tomli(wheelhouse, shared):
     assert problems[1].startswith(f"{unparsable}:3: not valid TOML: ")
     assert len(problems) == 2
     assert "acme-rules/shared-env" not in ids  # root writes everywhere: no match, no error
+    # An entry-point plugin is listed with its distribution (3.9's entry points
+    # do not know theirs).
+    site = scenarios.site_packages(venv)
+    scenarios.write_module(site, "pd_py39_plugin", "")
+    scenarios.write_distribution(site, "py39-plugin", "3.9.1", {"py39": "pd_py39_plugin"})
+    listed = scenarios.run_as(None, [str(venv / "bin" / "python"), "-m", "pip_doctor",
+                                     "plugins", "--json"],
+                            env={"PIP_DOCTOR_DISABLE_PLUGIN_AUTOLOAD": ""})
+    assert listed.returncode == 0, listed.stderr
+    (info,) = [p for p in json.loads(listed.stdout)["plugins"] if p["name"] == "py39"]
+    assert (info["status"], info["distribution"], info["version"]) == (
+        "loaded", "py39-plugin", "3.9.1")
 
 
 def test_mount_probe_measures_a_real_mount(shared, monkeypatch):

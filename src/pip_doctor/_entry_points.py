@@ -32,7 +32,21 @@ def entry_points(group: str) -> Iterable[Any]:
 
     if sys.version_info >= (3, 10):
         return metadata.entry_points(group=group)
-    return metadata.entry_points().get(group, ())  # pragma: no cover - Python 3.9
+    # Python 3.9: an entry point does not know its distribution (``.dist``, for
+    # ``pip-doctor plugins``): each one is given it here. The first distribution
+    # of a name on sys.path wins, as with 3.10's entry_points().
+    found: list[Any] = []
+    seen: set[str] = set()
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        for entry_point in dist.entry_points:
+            if entry_point.group == group:
+                entry_point.dist = dist
+                found.append(entry_point)
+    return found
 
 
 def may_declare(group: str, path: Sequence[str]) -> bool:
