@@ -184,3 +184,36 @@ def test_tox_lives_in_a_venv_of_its_own_under_the_cache(monkeypatch, tmp_path):
     assert run_all.cache_dir() == tmp_path / "pip-doctor"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert run_all.cache_dir() == Path.home() / ".cache" / "pip-doctor"
+
+
+# ------------------------------------------------------------------- minimums
+
+
+def test_the_minimums_environment_pins_what_pyproject_declares():
+    """tox's `minimums` installs tests/minimums.txt: the same versions as the `>=`
+    of pyproject.toml (pip's is tested by e2e-pip2124)."""
+    import minimums
+
+    declared = minimums.declared_minimums((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pinned = minimums.pins(minimums.PINS_FILE.read_text(encoding="utf-8"))
+    assert set(declared) == {"pip", "attrs", "packaging", "pluggy"}
+    assert minimums.mismatches(declared, pinned, installed=pinned) == []
+    tox_ini = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    assert "PIP_CONSTRAINT = {toxinidir}/tests/minimums.txt" in tox_ini
+    assert "    minimums\n" in tox_ini  # in the default env_list, so CI runs it
+
+
+def test_the_minimums_check_names_what_is_wrong():
+    import minimums
+
+    declared = {"pip": "21.2", "pluggy": "1.2", "attrs": "22.2"}
+    assert minimums.mismatches(declared, {"pluggy": "1.2.0", "attrs": "22.2.0"},
+                               {"pluggy": "1.2.0", "attrs": "22.2"}) == []
+    wrong = minimums.mismatches(declared, {"pluggy": "1.0.0", "attrs": "22.2.0"},
+                                {"pluggy": "1.7.0"})
+    assert wrong == [
+        "minimums.txt pins {'pluggy': '1.0.0', 'attrs': '22.2.0'}, pyproject.toml declares "
+        "{'pluggy': '1.2', 'attrs': '22.2'}",
+        "attrs is not installed here, not 22.2.0",
+        "pluggy 1.7.0 here, not 1.0.0",
+    ]
