@@ -303,7 +303,7 @@ class PluginManager(pluggy.PluginManager):
                     self._problem(impl.plugin_name,
                                   f"unknown hook {name}{hint}; it is not called")
                     self._refuse(impl, name)
-                elif impl.hookwrapper or getattr(impl, "wrapper", False):
+                elif impl.hookwrapper or impl.wrapper:
                     self._problem(
                         impl.plugin_name,
                         f"{name}: hook wrappers are not supported (each implementation is "
@@ -437,7 +437,7 @@ class PluginManager(pluggy.PluginManager):
         """
         caller = getattr(self.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):
-            if id(impl) in self._refused or impl.hookwrapper or getattr(impl, "wrapper", False):
+            if id(impl) in self._refused or impl.hookwrapper or impl.wrapper:
                 continue
             yield impl.plugin_name, functools.partial(_call_impl, impl)
 
