@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import scenarios
-from pip_doctor import Diagnosis, Explanation, Problem, Rule, hookimpl, testing
+from pip_doctor import Diagnosis, Explanation, Problem, Rule, hookimpl, hookspecs, testing
 from pip_doctor._manager import reset_manager
 
 #: An error no built-in rule diagnoses (ENOENT on a path that is not pip's):
@@ -25,6 +25,7 @@ from pip_doctor._manager import reset_manager
 QUIET_ERROR = testing.make_error(2, "/nowhere/pd-plugin-api/x")
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+EXAMPLE_PLUGIN_SRC = README.parent / "examples" / "acme-pip-doctor" / "src"
 
 
 _module = scenarios.write_module
@@ -351,17 +352,19 @@ class Explained:
         return [Rule(id="xp/rule", check=lambda s: [
             Diagnosis(id="xp/known", title="explained", confidence="medium"),
             Diagnosis(id="xp/unknown", title="not explained", confidence="low"),
+            Diagnosis(id="xp/also", title="also explained", confidence="low"),
         ])]
 
     @hookimpl
     def pip_doctor_explanations(self) -> list[Explanation]:
         return [Explanation(id="xp/known", title="a cause with a long story",
-                            what="It is what it is.", fix="Do the thing.")]
+                            what="It is what it is.", fix="Do the thing."),
+                Explanation(id="xp/also", title="another", what="Also explained.")]
 
 
 def test_more_is_printed_only_for_ids_explain_knows():
     report = testing.diagnose(QUIET_ERROR, plugins=[Explained()])
-    assert report.explained == frozenset({"xp/known"})
+    assert report.explained == frozenset({"xp/known", "xp/also"})
     text = report.to_text(color=False)
     assert "pip-doctor explain xp/known" in text
     assert "pip-doctor explain xp/unknown" not in text
@@ -370,6 +373,32 @@ def test_more_is_printed_only_for_ids_explain_knows():
         "xp/known: a cause with a long story\n\nWhat it is\n  It is what it is.\n\n"
         "How to fix it\n  Do the thing.\n"
     )
+
+
+def test_the_explain_pointer_is_written_as_the_docs_say():
+    """hookspecs and README: ``More: pip-doctor explain ID`` under the most likely
+    diagnosis, ``more:`` under the others."""
+    lines = testing.diagnose(QUIET_ERROR, plugins=[Explained()]).to_text(
+        color=False).splitlines()
+    assert "More: pip-doctor explain xp/known" in lines
+    assert "    more: pip-doctor explain xp/also" in lines
+    for text in (README.read_text(encoding="utf-8"), hookspecs.__doc__ or "",
+                 hookspecs.pip_doctor_explanations.__doc__ or ""):
+        assert "with `more: pip-doctor explain" not in text
+        assert "with ``more: pip-doctor explain" not in text
+
+
+def test_the_testing_modules_example_passes_with_the_example_plugin(monkeypatch):
+    """The example in ``pip_doctor.testing``'s docstring, run as written against
+    examples/acme-pip-doctor."""
+    example = (testing.__doc__ or "").split("::\n", 1)[1]
+    monkeypatch.syspath_prepend(str(EXAMPLE_PLUGIN_SRC))
+    namespace: dict[str, object] = {}
+    exec(compile(textwrap.dedent(example), "pip_doctor.testing example", "exec"), namespace)
+    tests = [value for name, value in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 3
+    for test in tests:
+        test()
 
 
 def test_an_id_explained_twice_keeps_the_first_and_built_ins_stay():
@@ -489,7 +518,7 @@ def test_make_situation_holds_only_the_given_facts():
 def test_make_manager_without_built_ins_holds_only_the_given_plugins():
     manager = testing.make_manager(Explained(), builtins=False)
     assert [c.item.id for c in manager.get_rules()] == ["xp/rule"]
-    assert list(manager.get_explanations()) == ["xp/known"]
+    assert list(manager.get_explanations()) == ["xp/known", "xp/also"]
     assert manager.load_problems == []
 
 

@@ -272,12 +272,14 @@ def pip_doctor_explanations() -> Iterable[Explanation]:
 
     Called once, when plugins are loaded (new in 0.2). ``pip-doctor explain
     ID`` prints :attr:`pip_doctor.Explanation.text`, and the text report ends
-    a diagnosis with ``more: pip-doctor explain ID`` only when its id has an
-    explanation. ``what`` is required; ``why``, ``fix``, ``prevent`` and
-    ``links`` are optional. An id explained twice keeps the first one in call
-    order and the other is a problem; a built-in id is never replaced (a
-    plugin's ids are namespaced). Built-in explanations live in
-    ``pip_doctor._explain``; a plugin's next to its rules.
+    a diagnosis with ``More: pip-doctor explain ID`` (the most likely one;
+    ``more:`` under the others) only when its id has an explanation
+    (:attr:`pip_doctor.Report.explained` lists those ids). ``what`` is
+    required; ``why``, ``fix``, ``prevent`` and ``links`` are optional. An id
+    explained twice keeps the first one in call order and the other is a
+    problem; a built-in id is never replaced (a plugin's ids are
+    namespaced). Built-in explanations live in ``pip_doctor._explain``; a
+    plugin's next to its rules.
 
     Example::
 

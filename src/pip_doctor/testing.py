@@ -20,7 +20,10 @@ Example (the test module of a plugin ``acme_pip_doctor.plugin``)::
         report = testing.diagnose(testing.make_error(13, "/opt/env/lib/x"),
                                   plugins=[plugin])
         assert not [p for p in report.problems if p.source == plugin.__name__]
-        assert "more: pip-doctor explain" in report.to_text(color=False)
+        text = report.to_text(color=False)  # what pip would show after its message
+        for diagnosis in report.diagnoses:
+            if diagnosis.id.startswith("acme/"):  # points to `pip-doctor explain ID`
+                assert f"explain {diagnosis.id}" in text
 
     def test_loads_cleanly():
         manager = testing.make_manager(plugin)
