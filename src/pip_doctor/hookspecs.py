@@ -224,10 +224,10 @@ def pip_doctor_probes() -> Iterable[Probe]:
         def pip_doctor_probes():
             return [Probe(id="acme/home-fs", run=_home_fs, timeout=0.1)]
 
-    This is also the moment to read your plugin's own configuration files
-    (once, when plugins load). A mistake you find there can be
-    returned as a :class:`pip_doctor.Problem` item among the probes (or
-    rules); it is shown in the report's ``problems``.
+    Read your plugin's own configuration in ``pip_doctor_configure``, which
+    is called before this hook and is given the environment. (A
+    :class:`pip_doctor.Problem` item returned among the probes or rules is
+    still shown in the report's ``problems``, as in 0.1.)
     """
 
 
