@@ -224,6 +224,7 @@ def same_run(text: str) -> str:
     directory names and object addresses.
     """
     text = re.sub(r"(pip-[a-z-]+-)[a-z0-9_]{8}\b", r"\1*", text)
+    text = re.sub(r"/tmp/tmp[a-z0-9_]{8}\b", "/tmp/tmp*", text)  # a build's, before 22.1
     return re.sub(r"0x[0-9a-f]+", "0x*", text)
 
 
@@ -679,3 +680,142 @@ def test_a_probe_that_blocks_forever_never_holds_pip(bench: Bench, faults: dict[
             "(set PIP_DOCTOR_TIMEOUT to allow more)\n"
         )
         assert with_doctor.report is None
+
+
+# ------------------------------------------------------------ pip's own errors
+
+
+def pip_version_of(venv: Path) -> tuple[int, ...]:
+    done = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           "import pip; print(pip.__version__)"],
+                          capture_output=True, text=True, check=True)
+    return tuple(int(part) for part in done.stdout.strip().split(".")[:2])
+
+
+def test_unreadable_requirements_file(bench: Bench) -> None:
+    """`pip install -r FILE` where FILE is root's, mode 600: pip's
+    "Could not open requirements file: [Errno 13]" (exit 1), then why, and
+    a copy of the file (made as root, as the fix says) installs.
+    """
+    @contextlib.contextmanager
+    def private_file(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        requirements = base / "requirements.txt"
+        requirements.write_text("tinypkg\n")
+        requirements.chmod(0o600)
+        with contextlib.suppress(FileNotFoundError):
+            (Path(bench.account.home) / "requirements.txt").unlink()
+        yield Situation(pip(venv, "install", "--no-deps", "-r", str(requirements)), {}, venv)
+
+    pair = bench.both(private_file)
+    report = check_diagnosed(pair.without, pair.with_doctor, "requirements-file-unreadable")
+    assert pair.without.status == 1
+    assert "Could not open requirements file: [Errno 13] Permission denied" in (
+        pair.without.stderr)
+    diagnosis = report["diagnoses"][0]
+    assert [d["id"] for d in report["diagnoses"]] == ["requirements-file-unreadable"]
+    assert report["error"]["family"] == "permission"
+    evidence = "\n".join(diagnosis["evidence"])
+    assert "belongs to root (uid 0), mode -rw-------; you may not read it" in evidence
+    commands = [c["text"] for f in diagnosis["fixes"] for c in f["commands"]
+                if c["shell"] == "posix"]
+    copy = f"{bench.account.home}/requirements.txt"
+    assert commands[0] == f"sudo cp {bench.shared}/scenario/requirements.txt {copy}"
+    assert commands[1] == f"sudo chown {bench.account.name} {copy}"
+    assert commands[2].endswith(f"-m pip install --no-deps -r {copy}")
+    assert not [c for c in commands if "sudo" in c and " pip " in c]
+    # the fix, as written: root's two commands (this test runs as root), then the account's
+    base = bench.shared / "scenario"
+    base.mkdir()
+    try:
+        with private_file(base, bench.templates["with"], bench):
+            for line in commands[:2]:  # as root already: without the sudo
+                assert line.startswith("sudo ")
+                subprocess.run(line.split()[1:], check=True)
+            done = scenarios.run_as(bench.account, ["sh", "-c", commands[2]],
+                                    env=bench.pip_env())
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            Path(copy).unlink()
+    assert done.returncode == 0, done.stderr
+    assert "Successfully installed tinypkg" in done.stdout
+
+
+SETUPTOOLS = "setuptools==80.9.0"
+
+
+@pytest.fixture
+def setuptools_wheel(bench: Bench) -> Path:
+    """A setuptools wheel among the scenario's wheels (build isolation installs it)."""
+    wheel = scenarios.ensure_wheel(scenarios.wheelhouse(), SETUPTOOLS,
+                                   scenarios.wheel_pattern(SETUPTOOLS))
+    target = bench.wheels / wheel.name
+    if not target.exists():
+        shutil.copy(wheel, target)
+        target.chmod(0o644)
+    return target
+
+
+def root_owned_project(editable: bool) -> Builder:
+    """A setuptools project that root owns (a checkout made with sudo), built
+    by the account: setuptools cannot create `src/rootproj.egg-info` in it.
+    """
+    @contextlib.contextmanager
+    def build(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        project = base / "rootproj"
+        (project / "src" / "rootproj").mkdir(parents=True)
+        (project / "src" / "rootproj" / "__init__.py").write_text("")
+        (project / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+        (project / "pyproject.toml").write_text(
+            '[build-system]\nrequires = ["setuptools"]\n'
+            'build-backend = "setuptools.build_meta"\n\n'
+            '[project]\nname = "rootproj"\nversion = "1.0"\n')
+        subprocess.run(["chmod", "-R", "a+rX,go-w", str(project)], check=True)
+        shutil.rmtree(Path(bench.account.home) / "rootproj", ignore_errors=True)
+        args = ["-e", str(project)] if editable else [str(project)]
+        yield Situation(pip(venv, "install", *args), {}, venv)
+
+    return build
+
+
+@pytest.mark.parametrize("editable", [True, False], ids=["editable", "wheel"])
+def test_build_into_a_root_owned_project(bench: Bench, setuptools_wheel: Path,
+                                         editable: bool) -> None:
+    """setuptools cannot write its egg-info into root's checkout. pip's
+    output differs by version (the build's output in "Complete output" before
+    22.1, in a box after; 26.x ends with "Failed to build"); pip before 21.3
+    builds a local project in a temporary copy, so only `-e` fails there.
+    """
+    pair = bench.both(root_owned_project(editable), fix=True)
+    version = pip_version_of(bench.templates["without"])
+    if not editable and version < (21, 3):
+        assert pair.without.status == pair.with_doctor.status == 0
+        assert "Successfully installed rootproj-1.0" in pair.with_doctor.stdout
+        assert "pip-doctor" not in pair.with_doctor.stderr  # (the wheel's hash differs)
+        return
+    report = check_diagnosed(pair.without, pair.with_doctor, "source-tree-not-writable")
+    assert "could not create 'src/rootproj.egg-info': Permission denied" in pair.without.stderr
+    diagnosis = report["diagnoses"][0]
+    project = f"{bench.shared}/scenario/rootproj"
+    evidence = "\n".join(diagnosis["evidence"])
+    assert f"it tried to create `{project}/src/rootproj.egg-info`" in evidence
+    assert f"`{project}/src` belongs to root (uid 0)" in evidence
+    assert f"you are {bench.account.name}" in evidence
+    facts = report["environment"]["source_tree"]
+    assert facts["project"] == project
+    commands = [c["text"] for f in diagnosis["fixes"] for c in f["commands"]
+                if c["shell"] == "posix"]
+    copy = f"{bench.account.home}/rootproj"
+    assert commands[0] == f"cp -R {project} {copy}"
+    assert commands[1].endswith(f"-m pip install {'-e ' if editable else ''}{copy}")
+    assert not [c for c in commands if "--user" in c or "sudo" in c]
+    if editable and version < (21, 3):
+        # pip before 21.3 installs `-e` with `setup.py develop`, which the
+        # setuptools of today refuses from a build environment without pip
+        # (with or without pip-doctor): the fix's run is checked from 21.3 on
+        return
+    assert pair.fixed is not None
+    assert pair.fixed.returncode == 0, pair.fixed.stderr
+    assert "Successfully installed rootproj" in pair.fixed.stdout

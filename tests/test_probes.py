@@ -34,7 +34,7 @@ from pip_doctor._probes import BUILTIN_PROBES, foreign_files
 # and for any other error they return at once
 PROBE_IDS = ("network", "network-probes", "interpreter", "environment", "account", "scheme",
              "path", "destinations", "foreign_files", "user_site", "leftovers",
-             "temp", "cache", "in_use", "os_package")
+             "temp", "cache", "in_use", "os_package", "source_tree")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "facts.md"
 
 RUNNER = r'''
@@ -181,11 +181,33 @@ def test_root_owned_directory_is_not_writable_for_the_account(account, library, 
     assert path["writable"] is False
     assert path["mode_text"] == "drwxr-xr-x"
     assert path["ancestors"][0] == {"path": str(system), "owner_uid": 0, "owner_name": "root",
-                                    "mode": "0o755", "writable": False}
+                                    "mode": "0o755", "writable": False, "searchable": True}
+    assert path["readable"] is True  # a directory: read and search
     assert [a["path"] for a in path["ancestors"]][-1] == "/"
     assert facts["account"]["name"] == account.name
     assert facts["account"]["euid"] == account.uid
     assert facts["account"]["is_root"] is False
+
+
+def test_private_file_and_a_directory_that_may_not_be_entered(account, library, shared):
+    """What `requirements-file-unreadable` reads: whether the account may read
+    the file, and enter each directory above it.
+    """
+    private = shared / "requirements.txt"
+    private.write_text("pkg\n")
+    private.chmod(0o600)
+    path = probe_as(account, library, str(private))["environment"]["path"]
+    assert (path["nearest_existing"], path["readable"]) == (str(private), False)
+    assert path["ancestors"][0]["searchable"] is None  # a file
+    assert path["ancestors"][1]["searchable"] is True
+    closed = shared / "closed"
+    closed.mkdir(mode=0o700)
+    (closed / "r.txt").write_text("pkg\n")
+    behind = probe_as(account, library, str(closed / "r.txt"))["environment"]["path"]
+    assert behind["ancestors"][0]["path"] == str(closed)
+    assert behind["ancestors"][0]["searchable"] is False
+    private.chmod(0o644)
+    assert probe_as(account, library, str(private))["environment"]["path"]["readable"] is True
 
 
 def test_account_owned_directory_is_writable(account, library, shared):

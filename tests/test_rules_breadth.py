@@ -6,7 +6,8 @@ with what confidence, on which evidence, and the fixes each offers.
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 import pytest
@@ -326,3 +327,183 @@ def test_enospc_with_no_file_named_in_a_full_venv_moves_the_venv_first() -> None
     assert best.title.endswith(": the destination")
     first_safe = next(f for f in best.fixes if f.safety == "safe")
     assert "virtual environment" in first_safe.summary
+
+
+# ------------------------------------------------- requirements-file-unreadable
+
+
+def open_failure(number: int, filename: str) -> ErrorInfo:
+    """pip's InstallationError raised while handling the OSError of ``open``."""
+    try:
+        try:
+            raise OSError(number, os.strerror(number), filename)
+        except OSError as exc:  # pip raises inside `except`: the OSError is the context
+            raise RuntimeError(f"Could not open requirements file: {exc}")  # noqa: B904
+    except RuntimeError as error:
+        return ErrorInfo.from_exception(error)
+    raise AssertionError("unreachable")
+
+
+def unreadable_file(path: str, owner: int, mode: str, readable: bool = False,
+                    parents: Sequence[tuple[str, int, bool]] = ()) -> dict[str, Any]:
+    names = {0: "root", 1000: "alice"}
+    ancestors = [{"path": path, "owner_uid": owner, "owner_name": names[owner], "mode": mode,
+                  "writable": False, "searchable": None}]
+    ancestors += [{"path": p, "owner_uid": u, "owner_name": names[u], "mode": "0o755",
+                   "writable": u == 1000, "searchable": s} for p, u, s in parents]
+    return {"path": {"given": path, "absolute": path, "resolved": path, "exists": True,
+                     "nearest_existing": path, "owner_uid": owner, "owner_name": names[owner],
+                     "mode": mode, "mode_text": "-rw-------", "readable": readable,
+                     "ancestors": ancestors, "environment_root": None}}
+
+
+REQS = "/srv/deploy/requirements.txt"
+R_ARGV = ("install", "--no-index", "-r", REQS)
+
+
+def test_requirements_file_of_another_account() -> None:
+    facts = merge(unreadable_file(REQS, 0, "0o600",
+                                  parents=[("/srv/deploy", 0, True), ("/srv", 0, True)]))
+    found = decide(facts, open_failure(errno.EACCES, REQS), argv=R_ARGV)
+    assert list(found) == ["requirements-file-unreadable"]  # no cause about writing
+    best = found["requirements-file-unreadable"]
+    assert best.confidence == "high"
+    assert f"`{REQS}` belongs to root (uid 0), mode -rw-------; you may not read it" in (
+        best.evidence)
+    assert [f.safety for f in best.fixes] == ["review"]
+    assert posix(best) == [f"sudo cp {REQS} {HOME}/requirements.txt",
+                           f"sudo chown alice {HOME}/requirements.txt",
+                           f"{VENV}/bin/python -m pip install --no-index -r "
+                           f"{HOME}/requirements.txt"]
+    assert not [t for t in posix(best) if "sudo pip" in t or "chmod" in t]
+
+
+def test_own_requirements_file_without_read_permission() -> None:
+    path = f"{HOME}/proj/requirements.txt"
+    facts = merge(unreadable_file(path, 1000, "0o000", parents=[(f"{HOME}/proj", 1000, True)]))
+    found = decide(facts, open_failure(errno.EACCES, path), argv=("install", "-r", path))
+    assert list(found) == ["requirements-file-unreadable"]  # not owner-write-bit-removed
+    best = found["requirements-file-unreadable"]
+    assert best.fixes[0].safety == "safe"
+    assert posix(best)[:2] == [f"chmod u+r {path}", f"{VENV}/bin/python -m pip install -r {path}"]
+
+
+def test_root_owned_requirements_file_in_the_accounts_checkout() -> None:
+    path = f"{HOME}/proj/requirements.txt"
+    facts = merge(unreadable_file(path, 0, "0o600", parents=[(f"{HOME}/proj", 1000, True)]))
+    best = decide(facts, open_failure(errno.EACCES, path),
+                  argv=("install", f"--requirement={path}"))["requirements-file-unreadable"]
+    assert posix(best)[0] == f"sudo chown alice {path}"
+    assert best.fixes[0].safety == "review"
+    # the copy's rerun replaces the joined form too
+    assert posix(best)[-1].endswith(f"install --requirement={HOME}/requirements.txt")
+
+
+def test_requirements_file_behind_a_directory_the_account_may_not_enter() -> None:
+    path = "/home/bob/reqs.txt"
+    facts = merge({"path": {"given": path, "absolute": path, "resolved": path,
+                            "nearest_existing": "/home/bob", "readable": False,
+                            "owner_uid": 0, "owner_name": "root",
+                            "ancestors": [{"path": "/home/bob", "owner_uid": 0,
+                                           "owner_name": "root", "mode": "0o700",
+                                           "writable": False, "searchable": False},
+                                          {"path": "/home", "owner_uid": 0,
+                                           "owner_name": "root", "mode": "0o755",
+                                           "writable": False, "searchable": True}]}})
+    best = decide(facts, open_failure(errno.EACCES, path),
+                  argv=("install", "-r", path))["requirements-file-unreadable"]
+    assert best.title.endswith("you may not enter `/home/bob`")
+    assert any("`/home/bob` belongs to root (uid 0), mode drwx------; you may not enter it"
+               in line for line in best.evidence)
+
+
+def test_requirements_file_measured_readable_is_not_the_cause() -> None:
+    facts = merge(unreadable_file(REQS, 0, "0o644", readable=True,
+                                  parents=[("/srv/deploy", 0, True)]))
+    assert "requirements-file-unreadable" not in decide(
+        facts, open_failure(errno.EACCES, REQS), argv=R_ARGV)
+
+
+def test_a_missing_requirements_file_is_not_a_permission_cause() -> None:
+    facts = merge(unreadable_file(REQS, 0, "0o600"))
+    assert decide(facts, open_failure(errno.ENOENT, REQS), argv=R_ARGV) == {}
+
+
+# --------------------------------------------------- source-tree-not-writable
+
+PROJECT = "/srv/src/proj"
+EGG_LINE = "error: could not create 'src/proj.egg-info': Permission denied"
+
+
+def tree_facts(owner: int = 0, writable: bool = False) -> dict[str, Any]:
+    names = {0: "root", 1000: "alice"}
+    place = {"nearest_existing": f"{PROJECT}/src", "owner_uid": owner,
+             "owner_name": names[owner], "mode": "0o755", "mode_text": "drwxr-xr-x",
+             "writable": writable}
+    return merge({"source_tree": {
+        "denied_line": EGG_LINE, "denied_path": "src/proj.egg-info", "projects": [PROJECT],
+        "project": PROJECT, "tried": f"{PROJECT}/src/proj.egg-info", "tried_place": place,
+        "project_place": {**place, "nearest_existing": PROJECT}}})
+
+
+def build_failure() -> ErrorInfo:
+    return ErrorInfo(type="InstallationSubprocessError",
+                     message="Getting requirements to build editable exited with 1")
+
+
+def test_source_tree_of_another_account() -> None:
+    found = decide(tree_facts(), build_failure(), argv=("install", "-e", PROJECT),
+                   log=(f"Getting requirements to build editable exited with 1\n{EGG_LINE}",))
+    assert list(found) == ["source-tree-not-writable"]
+    best = found["source-tree-not-writable"]
+    assert best.confidence == "high"
+    text = "\n".join(best.evidence)
+    assert EGG_LINE in text
+    assert f"`{PROJECT}/src` belongs to root (uid 0), mode drwxr-xr-x; you may not write" in text
+    assert posix(best) == [f"cp -R {PROJECT} {HOME}/proj",
+                           f"{VENV}/bin/python -m pip install -e {HOME}/proj"]
+    assert best.fixes[0].safety == "safe"
+    assert any("`--user` does not help" in w for w in best.warnings)
+
+
+def test_source_tree_in_the_accounts_home_left_to_root() -> None:
+    facts = tree_facts()
+    checkout = f"{HOME}/proj"
+    for key in ("project", "tried"):
+        facts["source_tree"][key] = facts["source_tree"][key].replace(PROJECT, checkout)
+    best = decide(facts, build_failure(), argv=("install", checkout))["source-tree-not-writable"]
+    assert posix(best)[0] == f"sudo chown -R alice {checkout}"
+    assert best.fixes[0].safety == "review"
+    assert posix(best)[2] == f"cp -R {checkout} {HOME}/proj-copy"
+
+
+def test_source_tree_measured_writable_is_not_the_cause() -> None:
+    assert decide(tree_facts(owner=1000, writable=True), build_failure(),
+                  argv=("install", PROJECT)) == {}
+
+
+def test_source_tree_probe_reads_the_build_output(tmp_path: Any) -> None:
+    from pip_doctor._probes import source_tree
+
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    error = ErrorInfo(type="FailedToPrepareCandidate",
+                      message=f"Failed to build 'file://{project}' when getting requirements "
+                      "to build wheel")
+    log = ("Getting requirements to build wheel exited with 1\n[3 lines of output]\n"
+           "running egg_info\ncreating src/proj.egg-info\n" + EGG_LINE + "\n[end of output]",)
+    situation = Situation(error=error, context=InstallContext(argv=("install", "."), log=log),
+                          facts=Facts({}))
+    facts = source_tree.run(situation)
+    assert facts["denied_line"] == EGG_LINE
+    assert facts["project"] == str(project)
+    assert facts["tried"] == str(project / "src" / "proj.egg-info")
+    assert facts["tried_place"]["nearest_existing"] == str(project / "src")
+    # a denied write outside every project of the command is not the project's
+    outside = ("PermissionError: [Errno 13] Permission denied: '/usr/lib/x'",)
+    other = source_tree.run(Situation(error=error, context=InstallContext(log=outside),
+                                      facts=Facts({})))
+    assert other["denied_line"]
+    assert other["project"] is None
+    nothing = source_tree.run(Situation(error=error, context=InstallContext(), facts=Facts({})))
+    assert nothing["denied_line"] is None

@@ -245,6 +245,52 @@ _CAUSES: tuple[Explanation, ...] = (
         links=(_links.PIP_UNINSTALL,),
     ),
     Explanation(
+        id="requirements-file-unreadable",
+        title="pip may not read a requirements file",
+        what="""pip could not open a requirements or constraints file (`-r
+        FILE`, `-c FILE`, or one such file naming another): "Could not open
+        requirements file: [Errno 13] Permission denied". Your account may not
+        read the file, or may not enter a directory above it.""",
+        why="""The file belongs to another account and is private (mode
+        `-rw-------`), often because it was written with `sudo` or holds an
+        index password; or it lies in another account's home directory that
+        others may not enter.""",
+        fix="""If the file (or the directory) is yours, give yourself back the
+        right: `chmod u+r FILE` (`chmod u+x DIR` for a directory). If it lies
+        in your own checkout but an earlier `sudo` command left it to root,
+        `sudo chown YOU FILE`. Otherwise ask its owner, and with their consent
+        copy it to a file of your own and install from the copy.
+
+        Do not run `sudo pip install -r FILE`: it installs as root, into an
+        environment you use as yourself.""",
+        prevent="""Keep requirements files in your own checkout, and avoid
+        `sudo` for commands that write into it.""",
+        links=(_links.PIP_REQUIREMENTS_FILES, _links.CHMOD_MANUAL),
+    ),
+    Explanation(
+        id="source-tree-not-writable",
+        title="the build could not write into the project",
+        what="""pip builds a local project (`pip install PROJECT`, `pip install
+        -e PROJECT`) in the project's own directory, and the build backend
+        writes there: setuptools creates `NAME.egg-info` and `build/`. Your
+        account may not write into the project, so the build fails: "error:
+        could not create 'src/x.egg-info': Permission denied" in the output
+        pip shows.""",
+        why="""The checkout belongs to root or another account: it was cloned
+        or unpacked with `sudo`, an earlier `sudo pip install -e` left root's
+        build files in it, or it is a shared, read-only copy.""",
+        fix="""Build from a copy you own (`cp -R PROJECT ~/PROJECT`, then
+        install `~/PROJECT`). If the checkout is your own but an earlier `sudo`
+        left it to root, give it back: `sudo chown -R YOU PROJECT`.
+
+        pip's `--user` does not help: the build fails in the project, not where
+        packages are installed. Do not use `sudo pip install` or `chmod -R
+        777`.""",
+        prevent="""Clone and build projects as yourself, in directories you
+        own.""",
+        links=(_links.PIP_LOCAL_PROJECTS,),
+    ),
+    Explanation(
         id="cross-device-rename",
         title="a file could not be moved between overlay layers",
         what="""pip moves the old version of a package aside before installing

@@ -391,7 +391,10 @@ def describe_place(path: str, table: Optional[list[Mount]] = None) -> dict[str, 
 
 
 def ancestors(path: str, limit: int = MAX_ANCESTORS) -> list[dict[str, Any]]:
-    """``path`` and its parents (at most ``limit``), each with owner, mode, writable."""
+    """``path`` and its parents (at most ``limit``), each with owner, mode,
+    writable, and for a directory whether this account may search it (enter
+    it: open what lies inside), else None.
+    """
     found: list[dict[str, Any]] = []
     current = path
     while len(found) < limit:
@@ -404,6 +407,8 @@ def ancestors(path: str, limit: int = MAX_ANCESTORS) -> list[dict[str, Any]]:
                 "owner_name": owner_of(current, st),
                 "mode": mode_of(st),
                 "writable": can_write(current, st),
+                "searchable": may(current, os.X_OK)
+                if st is not None and stat.S_ISDIR(st.st_mode) else None,
             }
         )
         parent = os.path.dirname(current)

@@ -108,6 +108,14 @@ FUSER_MANUAL = Link(
     title="fuser: identify processes using files",
     url="https://man7.org/linux/man-pages/man1/fuser.1.html",
 )
+PIP_REQUIREMENTS_FILES = Link(
+    title="pip: requirements file format",
+    url="https://pip.pypa.io/en/stable/reference/requirements-file-format/",
+)
+PIP_LOCAL_PROJECTS = Link(
+    title="pip: local project installs (editable installs, build artifacts in the tree)",
+    url="https://pip.pypa.io/en/stable/topics/local-project-installs/",
+)
 
 __all__ = [
     "CHMOD_MANUAL",
@@ -124,7 +132,9 @@ __all__ = [
     "PIP_CONFIGURATION",
     "PIP_HTTPS_CERTIFICATES",
     "PIP_LOCAL_PACKAGES",
+    "PIP_LOCAL_PROJECTS",
     "PIP_PROXY",
+    "PIP_REQUIREMENTS_FILES",
     "PIP_TARGET_OPTION",
     "PIP_UNINSTALL",
     "PIP_USER_INSTALLS",

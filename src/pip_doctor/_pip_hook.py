@@ -14,8 +14,9 @@ unchanged. pip-doctor is therefore never a frame between pip's frames: pip's
 tracebacks (``-v``, ``--debug``, "ERROR: Exception:") are exactly pip's.
 
 While the command runs, the :class:`Watch` is a logging handler on the ``pip``
-logger: it keeps pip's WARNING-and-above lines and its "Could not fetch URL"
-lines (the last :data:`LOG_LINES`) and notes the record that reports the command's failure,
+logger: it keeps pip's WARNING-and-above lines (a failed build's with the
+output pip shows in its box) and its "Could not fetch URL" lines (the last
+:data:`LOG_LINES`) and notes the record that reports the command's failure,
 with the exception being handled (see :func:`failure_of`). That is all it
 does on success.
 
@@ -74,6 +75,9 @@ PROTOCOL = 1
 BASE_COMMAND_LOGGER = "pip._internal.cli.base_command"
 #: The logger every pip logger propagates through (pip's own handlers sit on root).
 PIP_LOGGER = "pip"
+#: The logger of pip's subprocesses (builds): its ERROR record of a failed
+#: build is the box with the build's output ("[3 lines of output]").
+SUBPROCESS_LOGGER = "pip.subprocessor"
 
 #: pip's warnings that are diagnosed although the command went on: a part of
 #: the warning's format string -> the ``reference`` the captured data carries.
@@ -217,7 +221,10 @@ class Watch(logging.Handler):
             if record.levelno < logging.WARNING and not str(record.msg).startswith(KEPT_INFO):
                 return
             text = _record_text(record)
-            self.log.append(text[:LOG_LINE_CHARS])
+            if record.name == SUBPROCESS_LOGGER and record.levelno >= logging.ERROR:
+                self.log.append(_shortened(_with_output(record, text)))
+            else:
+                self.log.append(text[:LOG_LINE_CHARS])
             del self.log[:-LOG_LINES]
             if record.levelno >= logging.ERROR:
                 failure = failure_of(record)
@@ -266,6 +273,33 @@ def _record_text(record: logging.LogRecord) -> str:
         return str(record.getMessage())
     except Exception:
         return str(record.msg)
+
+
+def _with_output(record: logging.LogRecord, text: str) -> str:
+    """A failed build's record with the output pip shows in its box: pip 22.1
+    and later log the error object, whose ``context`` (rich text) holds the
+    output when pip did not stream it (no ``-v``); older pips log the output
+    in the message itself.
+    """
+    args = record.args
+    error = args[0] if isinstance(args, tuple) and args else None
+    context = getattr(error, "context", None)
+    if context is None:
+        return text
+    try:
+        return f"{text}\n{context}"
+    except Exception:
+        return text
+
+
+def _shortened(text: str) -> str:
+    """``text`` within :data:`LOG_LINE_CHARS`: its start and its end (a build's
+    error is at the end of its output, the command and its directory at the start).
+    """
+    if len(text) <= LOG_LINE_CHARS:
+        return text
+    head = LOG_LINE_CHARS // 4
+    return text[:head] + "\n...\n" + text[-(LOG_LINE_CHARS - head - 5):]
 
 
 def failure_of(record: logging.LogRecord) -> Optional[Failure]:

@@ -25,6 +25,7 @@ from pip_doctor._probes import (
     os_package,
     path,
     scheme,
+    source_tree,
     temp_dir,
     user_site,
     windows,
@@ -47,6 +48,7 @@ BUILTIN_PROBES: tuple[Probe, ...] = (
     cache.PROBE,
     in_use.PROBE,
     os_package.PROBE,
+    source_tree.PROBE,
 )
 if sys.platform == "win32":  # what only Windows has (docs/facts.md, "windows")
     BUILTIN_PROBES += (windows.PROBE,)

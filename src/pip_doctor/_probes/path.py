@@ -182,7 +182,7 @@ def _empty(source: Optional[str], given: Optional[str]) -> dict[str, Any]:
     keys = (
         "absolute", "resolved", "symlink_loop", "exists", "is_dir", "nearest_existing",
         "owner_uid", "owner_name", "group_gid", "group_name", "mode", "mode_text",
-        "writable", "readonly_mount", "mount_point", "fs_type", "free_bytes",
+        "writable", "readable", "readonly_mount", "mount_point", "fs_type", "free_bytes",
         "total_bytes", "free_inodes", "ancestors", "environment_root", "environment_kind",
         "in_this_environment", "located", "located_matches", "noexec_mount", "name_max",
         "longest_name", "longest_name_bytes", "overlay_layer", "overlay_upperdir",
@@ -246,6 +246,8 @@ def measure(source: Optional[str], given: str, situation: Situation) -> dict[str
         mode=_fs.mode_of(st),
         mode_text=_fs.mode_text(st),
         writable=_fs.can_write(found.path, st),
+        readable=None if st is None else _fs.may(
+            found.path, os.R_OK | os.X_OK if stat.S_ISDIR(st.st_mode) else os.R_OK),
         readonly_mount=readonly,
         mount_point=mount.point if mount is not None else None,
         fs_type=mount.fs_type if mount is not None else None,

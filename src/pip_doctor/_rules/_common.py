@@ -218,6 +218,17 @@ def messages(situation: Situation) -> str:
     return "\n".join(parts)
 
 
+#: pip's words when it cannot open a requirements or constraints file (a read,
+#: not a write: no rule about writing applies).
+REQUIREMENTS_FILE_MESSAGE = "Could not open requirements file"
+
+
+def reading_requirements_file(situation: Situation) -> bool:
+    """The failure is pip's "Could not open requirements file"."""
+    return any(REQUIREMENTS_FILE_MESSAGE in (error.message or "")
+               for error in situation.error.errors)
+
+
 def mode_bits(text: Any) -> Optional[int]:
     """``"0o555"`` as a number, None when it is not one."""
     if not isinstance(text, str):

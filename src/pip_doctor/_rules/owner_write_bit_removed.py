@@ -17,6 +17,7 @@ from pip_doctor._rules._common import (
     euid,
     mode_bits,
     permission_strength,
+    reading_requirements_file,
     text_fact,
     you,
 )
@@ -49,8 +50,8 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     """
     strength = permission_strength(situation)
     me = euid(situation)
-    if strength is None or me is None or me == 0:
-        return None
+    if strength is None or me is None or me == 0 or reading_requirements_file(situation):
+        return None  # (a requirements file pip could not read is no write)
     locked = _locked(situation)
     if not locked or locked[0].get("path") != text_fact(situation, "path", "nearest_existing"):
         return None
