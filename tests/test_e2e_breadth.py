@@ -592,4 +592,10 @@ def test_root_owned_cache_is_a_one_line_note_and_pip_goes_on(bench: Bench) -> No
     diagnosis = report["diagnoses"][0]
     assert diagnosis["id"] == "cache-dir-not-writable"
     assert diagnosis["confidence"] == "low"
-    assert "only a note" in diagnosis["title"]
+    # one line after pip's; the report keeps the evidence and the fixes
+    added = with_doctor.stderr[len(without.stderr.rstrip("\n")):].strip("\n")
+    assert added == (f"pip-doctor note: pip went on without its cache: `{cache}` belongs to "
+                     "root (uid 0) (more: pip-doctor explain cache-dir-not-writable)"), added
+    assert f"`{cache}` belongs to root (uid 0)" in "\n".join(diagnosis["evidence"])
+    assert diagnosis["fixes"]
+    assert report["error"]["type"] == "PipWarning"

@@ -22,6 +22,7 @@ failed command, and for a warning (``failure="warning"``) only when a cause
 was found. Nothing is answered when there is nothing to say: a pip error,
 "No matching distribution" or a warning that no rule explains adds no text
 (an ``OSError`` always gets one: what was measured, when no cause matched).
+A warning a rule explains gets one line, a note: pip went on.
 Whatever a plugin prints goes to stderr, which pip does not show.
 
 The child may import anything, at any time: pip's import blocking (26.3)
@@ -45,7 +46,7 @@ import attrs
 from pip_doctor import _api, _engine, _manager, _report_files, _timebox
 from pip_doctor._model import ErrorInfo, InstallContext, InstallOptions, Problem, Report
 from pip_doctor._probes.scheme import PIP_LOCATIONS
-from pip_doctor._render_text import color_enabled, render_text, unicode_ok
+from pip_doctor._render_text import color_enabled, render_note, render_text, unicode_ok
 
 #: The environment variable naming a file for the JSON report.
 REPORT_VARIABLE = "PIP_DOCTOR_REPORT"
@@ -100,9 +101,12 @@ def answer_for(payload: Mapping[str, Any], clock: Clock = time.monotonic) -> str
         return ""
     output = _mapping(payload.get("output"))
     terminal = _Stream(bool(output.get("terminal")), str(output.get("encoding") or ""))
+    color = color_enabled(terminal) and not output.get("no_color")  # type: ignore[arg-type]
+    if context.failure == "warning":  # pip went on: one line
+        return render_note(report, color=color)
     return render_text(
         report,
-        color=color_enabled(terminal) and not output.get("no_color"),  # type: ignore[arg-type]
+        color=color,
         ascii_only=not unicode_ok(terminal),  # type: ignore[arg-type]
     )
 

@@ -6,7 +6,8 @@ pip prints its own message first; this text follows it. It reads like pip's
 for the shortcuts not to take, ``Link:`` lines and the ``pip-doctor explain``
 pointer (for the ids ``explain`` knows: :attr:`Report.explained`).
 Lower-ranked causes follow in short form. With no cause found, an honest
-summary of what was measured.
+summary of what was measured. A warning pip went on after gets one line
+(:func:`render_note`).
 
 Colour: ``color=None`` means none. The command line decides with
 :func:`color_enabled` (terminal, ``NO_COLOR``, ``FORCE_COLOR``); inside pip
@@ -207,6 +208,21 @@ def render_text(
         lines.extend(_fallback(report, pen))
     lines.extend(_problems(report, pen))
     return "\n".join(lines) + "\n"
+
+
+def render_note(report: Report, *, color: Optional[bool] = None) -> str:
+    """One line, ending with a newline, for a warning pip went on after: why
+    (the best diagnosis' title) and where to read more; "" with no diagnosis.
+
+    pip did not fail, so this is a note, not a diagnosis: its evidence and
+    fixes are in the JSON report and in ``pip-doctor explain ID``.
+    """
+    if not report.diagnoses:
+        return ""
+    best = report.diagnoses[0]
+    pen = make_pen(color, WIDTH, ascii_only=True)
+    more = f" (more: pip-doctor explain {best.id})" if best.id in report.explained else ""
+    return f"{pen.paint('pip-doctor note:', 'note')} {printable(best.title + more)}\n"
 
 
 def unbreakable(report: Report) -> tuple[str, ...]:

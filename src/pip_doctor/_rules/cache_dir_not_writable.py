@@ -91,8 +91,14 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     title = (f"pip's cache {code(directory)} belongs partly to another account"
              if not root_foreign else
              f"pip's cache {code(directory)} belongs to another account")
-    if warned and not inside:
-        title = f"pip disabled its cache: {code(nearest)} is not yours (only a note)"
+    if warned and not inside:  # one line after pip's (pip went on): the why
+        owner = who(situation.fact("cache", "owner_uid"), situation.fact("cache", "owner_name"))
+        title = f"pip went on without its cache: {code(nearest)} belongs to {owner}"
+        if not root_foreign:
+            title = (f"pip went on without its cache: you may not write to {code(nearest)}"
+                     if not_writable else
+                     f"pip went on without its cache: parts of {code(directory)} belong to "
+                     "another account")
     return Diagnosis(
         id=ID,
         title=title,
