@@ -530,13 +530,14 @@ def run_child(data: Mapping[str, Any], seconds: float) -> tuple[str, str]:
         )
     except OSError as error:  # the interpreter moved or cannot run: pip's message stands
         return "", f"no diagnosis: could not start {sys.executable}: {error}"
+    complete = False
     try:
         if os.name == "posix":
             answer, errors, complete = _exchange(child, payload, deadline)
         else:
             answer, errors, complete = _exchange_windows(child, payload, deadline)
     finally:
-        _end(child)
+        _end(child, answered=complete)
     if not complete:
         return "", (
             f"no diagnosis: it took longer than {seconds:g}s "
@@ -606,10 +607,11 @@ def _exchange_windows(
     return answer or b"", errors or b"", True
 
 
-def _end(child: subprocess.Popen[bytes]) -> None:
+def _end(child: subprocess.Popen[bytes], answered: bool) -> None:
     """Close the pipes; a child (or what it started) still running is killed,
     never waited for beyond a moment: a probe stuck in a system call cannot
-    hold pip.
+    hold pip. A child that ``answered`` is given that moment to exit by
+    itself first; one that overran pip's deadline is killed at once.
     """
     for stream in (child.stdin, child.stdout, child.stderr):
         try:
@@ -618,7 +620,7 @@ def _end(child: subprocess.Popen[bytes]) -> None:
         except Exception:
             pass
     try:
-        if child.poll() is None:
+        if answered and child.poll() is None:
             child.wait(0.02)
     except Exception:
         pass
