@@ -41,6 +41,7 @@ four places.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -78,11 +79,12 @@ PTH = Path(__file__).resolve().parent.parent / "src" / "pip_doctor.pth"
 
 #: ``site.addpackage`` executes each import line of a .pth file with exec().
 PTH_LINE_TIMING = """
-import sys, timeit
+import json, sys, timeit
 sys.orig_argv = [sys.executable, "-c", "pass"]  # a process that does not run pip
+costs = {}
 for name, line in (("bare", "import sys"), ("doctor", sys.argv[1])):
-    best = min(timeit.repeat(lambda: exec(line), number=2000, repeat=9)) / 2000
-    print(f"  {name:9} {best * 1e6:7.2f} us per .pth line")
+    costs[name] = min(timeit.repeat(lambda: exec(line), number=2000, repeat=9)) / 2000
+print(json.dumps(costs))
 """
 
 
@@ -97,10 +99,18 @@ print(f"  the finder, 200 imports: {best / 200 * 1e6:.1f} us")
 """
 
 
+def pth_line_costs(python: str) -> dict[str, float]:
+    """Seconds ``site`` spends on each ``.pth`` line, "bare" and "doctor" (best of 9 x 2000)."""
+    done = subprocess.run([python, "-c", PTH_LINE_TIMING, PTH.read_text().strip()],
+                          check=True, capture_output=True, text=True)
+    costs: dict[str, float] = json.loads(done.stdout)
+    return costs
+
+
 def time_pth_line(python: str) -> None:
     print(f"{python}: site's exec() of each .pth line (best of 9 x 2000)")
-    line = PTH.read_text().strip()
-    subprocess.run([python, "-c", PTH_LINE_TIMING, line], check=True)
+    for name, seconds in pth_line_costs(python).items():
+        print(f"  {name:9} {seconds * 1e6:7.2f} us per .pth line")
     env = {**os.environ, "PYTHONPATH": str(PTH.parent)}
     subprocess.run([python, "-c", FINDER_TIMING], check=True, env=env)
 
