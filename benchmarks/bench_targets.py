@@ -155,23 +155,56 @@ def clean_env() -> dict[str, str]:
 # ------------------------------------------------------------------ 1 and 2: start-up
 
 
+#: The first ``exec`` of a ``.pth`` line in a fresh process, as ``site`` runs it
+#: (after the venv's other ``.pth`` files): the line comes from the environment,
+#: so that the command line does not mention pip.
+FIRST_EXEC = """
+import os, time
+line = os.environ["PD_BENCH_LINE"]
+start = time.perf_counter()
+exec(line)
+print(time.perf_counter() - start)
+"""
+
+
+def first_exec_costs(python: str, runs: int) -> dict[str, list[float]]:
+    """Seconds of the first ``exec`` of each line in ``runs`` fresh processes each, interleaved."""
+    lines = {"bare": "import sys", "doctor": bench_startup.PTH.read_text().strip()}
+    found: dict[str, list[float]] = {name: [] for name in lines}
+    for _ in range(runs):
+        for name, line in lines.items():
+            done = subprocess.run([python, "-c", FIRST_EXEC], capture_output=True, text=True,
+                                  check=True, env={**clean_env(), "PD_BENCH_LINE": line})
+            found[name].append(float(done.stdout))
+    return found
+
+
 def measure_startup(base: Path, python: str, args: argparse.Namespace, rows: list[Row]) -> None:
     env = clean_env()
     venvs = bench_startup.build_python(base, python)
     costs = bench_startup.pth_line_costs(str(venvs["doctor"] / "bin" / "python"))
-    added = costs["doctor"] - costs["bare"]
+    hot = costs["doctor"] - costs["bare"]
+    first = first_exec_costs(str(venvs["plain"] / "bin" / "python"), args.pass_pairs // 4)
+    cold = [a - b for a, b in zip(first["doctor"], first["bare"])]
 
     def run(name: str, *argv: str) -> Command:
         return [str(venvs[name] / "bin" / "python"), *argv], env
 
     found = pairs(run("doctor", "-c", "pass"), run("bare", "-c", "pass"), args.pass_pairs)
     whole = summary(differences(found, 0), 1000, " ms", 3)
-    print(f"{python}: .pth line, bare {costs['bare'] * 1e6:.1f} us, "
-          f"pip-doctor {costs['doctor'] * 1e6:.1f} us; python -c pass, doctor - bare, "
+    print(f"{python}: .pth line, best of 9 x 2000 in one process: bare "
+          f"{costs['bare'] * 1e6:.1f} us, pip-doctor {costs['doctor'] * 1e6:.1f} us; "
+          f"first exec in a fresh process ({len(cold)} each): bare "
+          f"{statistics.median(first['bare']) * 1e6:.1f} us, pip-doctor "
+          f"{statistics.median(first['doctor']) * 1e6:.1f} us, difference "
+          f"{summary(cold, 1000, ' ms', 3)}; python -c pass, doctor - bare, "
           f"{len(found)} pairs: wall {whole}, CPU {summary(differences(found, 1), 1000, ' ms', 3)}")
     rows.append((f"`python -c pass`, pip-doctor vs a bare `import sys` .pth line, {python}",
-                 f"+{added * 1e3:.3f} ms (the line, in-process); whole process {whole}",
-                 verdict(added <= 0.05e-3, "target 0.05 ms")))
+                 f"the line's first exec +{statistics.median(cold) * 1e3:.3f} ms "
+                 f"(+{hot * 1e3:.3f} ms at best, repeated); whole process {whole}",
+                 verdict(statistics.median(cold) <= 0.05e-3
+                         and bootstrap(differences(found, 0))[0] <= 0.05e-3,
+                         "target 0.05 ms, first exec and the whole process's lower end")))
 
     finder = subprocess.run(  # a command line that does not mention pip, as the program's
         [str(venvs["doctor"] / "bin" / "python"), "-c",
@@ -217,10 +250,24 @@ def measure_pips(base: Path, wheels: Path, versions: Sequence[str], count: int,
               f"median CPU {active * 1000:.0f} / {disabled * 1000:.0f} ms, "
               f"wall {statistics.median(t[0][0] for t in found) * 1000:.0f} / "
               f"{statistics.median(t[1][0] for t in found) * 1000:.0f} ms")
-        met = bootstrap(cpu)[1] <= 1.01 and bootstrap(wall)[1] <= 1.01
+        fastest = fastest_tenth(found, 1)
+        print(f"  fastest tenth, CPU active/disabled: {fastest:.4f}")
+        upper = max(bootstrap(cpu)[1], bootstrap(wall)[1])
+        middle = max(statistics.median(cpu), statistics.median(wall))
         rows.append((f"no-op `pip install`, active vs disabled, pip {version}",
-                     f"CPU {summary(cpu, 1, '', 4)}; wall {summary(wall, 1, '', 4)}",
-                     verdict(met, "target 1.01, 95% upper end")))
+                     f"CPU {summary(cpu, 1, '', 4)}; wall {summary(wall, 1, '', 4)}; "
+                     f"fastest tenth {fastest:.4f} CPU",
+                     "met (target 1.01, 95% upper end)" if upper <= 1.01
+                     else "median within 1.01, not demonstrated (95% upper end above)"
+                     if middle <= 1.01 else "NOT met (target 1.01, median above)"))
+
+
+def fastest_tenth(found: Sequence[tuple[Timing, Timing]], which: int) -> float:
+    """The ratio of the 10th percentiles (interference only ever adds time)."""
+    def tenth(values: list[float]) -> float:
+        return statistics.quantiles(values, n=10)[0]
+
+    return tenth([a[which] for a, _ in found]) / tenth([b[which] for _, b in found])
 
 
 # ------------------------------------------------------------------ 4: the failure path
