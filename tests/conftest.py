@@ -49,6 +49,22 @@ def wheelhouse() -> Path:
     return scenarios.wheelhouse()
 
 
+@pytest.fixture(scope="session")
+def templates(wheelhouse: Path) -> Iterator[dict[str, Path]]:
+    """Two identical environments made with the pip under test, one with
+    pip-doctor's wheel: tests copy them, never change them. Built once a
+    session, for every end-to-end module (each build installs pip).
+    """
+    base = scenarios.shared_dir("pd-templates-")
+    try:
+        yield {
+            "without": scenarios.make_venv(base / "without"),
+            "with": scenarios.make_venv(base / "with", with_pip_doctor=True),
+        }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test loads plugins from its own environment variables."""

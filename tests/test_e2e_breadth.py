@@ -34,7 +34,6 @@ from test_e2e_pip import (  # noqa: F401  (fixtures)
     check_diagnosed,
     clone,
     pip,
-    templates,
     wheels,
 )
 from test_scenarios import pdlib  # noqa: F401  (a fixture)

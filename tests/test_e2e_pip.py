@@ -37,20 +37,6 @@ LOCAL_WHEELS = "/tmp/pd-e2e-wheels"
 
 
 @pytest.fixture(scope="module")
-def templates(wheelhouse: Path) -> Iterator[dict[str, Path]]:
-    """Two identical environments, one with pip-doctor's wheel: copied per scenario."""
-    base = scenarios.shared_dir("pd-templates-")
-    try:
-        made = {
-            "without": scenarios.make_venv(base / "without"),
-            "with": scenarios.make_venv(base / "with", with_pip_doctor=True),
-        }
-        yield made
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
 def wheels() -> Iterator[Path]:
     """Tiny local wheels every account can read."""
     directory = scenarios.shared_dir("pd-wheels-")
