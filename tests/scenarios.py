@@ -106,24 +106,22 @@ def run_as(
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` as ``account`` (None: as root), capturing text output."""
+    return subprocess.run(list(argv), **as_account(account, env, cwd), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def as_account(
+    account: Optional[Account], env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> dict[str, Any]:
+    """``subprocess.run`` arguments that run a command as ``account`` (None:
+    as root), in its clean environment (:func:`account_env`) and home.
+    """
     if account is None:
-        full_env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, **(env or {})}
-        return subprocess.run(
-            list(argv), env=full_env, cwd=cwd, capture_output=True, text=True,
-            timeout=timeout, check=False,
-        )
-    return subprocess.run(
-        list(argv),
-        env=account_env(account, env),
-        cwd=cwd or account.home,
-        user=account.uid,
-        group=account.gid,
-        extra_groups=[],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+        return {"env": {**os.environ, "PIP_CONFIG_FILE": os.devnull, **(env or {})},
+                "cwd": cwd}
+    return {"env": account_env(account, env), "cwd": cwd or account.home,
+            "user": account.uid, "group": account.gid, "extra_groups": []}
 
 
 def shared_dir(prefix: str = "pd-") -> Path:
@@ -194,8 +192,11 @@ def make_wheel(
     *,
     files: Optional[Mapping[str, str]] = None,
     payload_bytes: int = 0,
+    requires: Sequence[str] = (),
 ) -> Path:
-    """A minimal pure-Python wheel; ``payload_bytes`` adds a data file of that size."""
+    """A minimal pure-Python wheel; ``payload_bytes`` adds a data file of that
+    size, ``requires`` its dependencies (``Requires-Dist``).
+    """
     dist = name.replace("-", "_")
     contents: dict[str, bytes] = {
         f"{dist}/__init__.py": f'__version__ = "{version}"\n'.encode(),
@@ -207,6 +208,7 @@ def make_wheel(
     info = f"{dist}-{version}.dist-info"
     contents[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
     ).encode()
     contents[f"{info}/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: pip-doctor-tests\nRoot-Is-Purelib: true\n"
