@@ -1,0 +1,405 @@
+"""Parity guard: pip's own output is unchanged by pip-doctor, across a table of real pip commands.
+
+pip's own functional test suite cannot run here: its tests and their data
+ship only in pip's source repository, not in the source distributions on PyPI
+or in Debian. This module is the closest substitute that can: a table of
+real pip commands, modelled on what pip's functional tests cover (install,
+upgrade, reinstall, ``--user``, ``--target``, ``--prefix``, ``-r``/``-c``,
+resolver failures, a broken wheel, uninstall, list, freeze, show, check,
+inspect, download, wheel, cache, config, debug, PEP 668, a permission error,
+errors of pip's command line), run with the pip under test
+(``PIP_DOCTOR_TEST_PIP``) as the unprivileged test account.
+
+Each command runs in the same place (same paths, same account, same
+environment variables) as
+
+- ``active``: pip-doctor installed and on;
+- ``disabled``: pip-doctor installed, ``PIP_DOCTOR_DISABLE=1``;
+- ``bare`` (full table only): an identical environment without pip-doctor.
+
+Asserted: the exit status is the same; stdout is the same byte for byte;
+stderr is the same byte for byte when pip succeeds, and when pip fails,
+pip's own stderr is a byte-identical prefix of the active run's (pip-doctor
+only adds after it); ``bare`` and ``disabled`` are identical. Each case also
+checks that pip printed what the case is about, so a case cannot quietly
+test something else. A command that changes the environment gets a fresh
+copy of its starting environment for every run.
+
+Which commands run (CI time): the full table on the oldest pip of the
+matrix, on Debian's 23.0.1 and on the newest; the core subset elsewhere
+(``tests`` included). ``PIP_DOCTOR_PARITY=full`` or ``core`` chooses.
+
+Every run's wall time is recorded; with ``PIP_DOCTOR_PARITY_TIMES=FILE`` they
+are appended to FILE (JSON lines), which ``benchmarks/bench_parity.py``
+sums up. No test asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Optional
+
+import attrs
+import pytest
+
+import scenarios
+from scenarios import SYSTEM_PYTHON, TEST_PIP, Account
+from test_e2e_pip import pip, same_run
+
+pytestmark = pytest.mark.e2e
+
+#: The pips that get the full table: the oldest of the matrix, Debian's (the
+#: pip of the ``tests`` environment and of /usr/bin/python3), the newest.
+FULL_TABLE_PIPS = ("21.2.4", "23.0.1", "26.3")
+#: Options of every command that looks for distributions: the local wheels only.
+FIND = ("--no-index", "--find-links", "{wheels}")
+#: Commands that change the environment or the place: a fresh copy for each run.
+CHANGING = ("install", "uninstall", "download", "wheel")
+
+
+def bundled_pip_version() -> str:
+    """The pip Debian's ``python3 -m venv`` puts into a venv."""
+    found = sorted(Path("/usr/share/python-wheels").glob("pip-*.whl"))
+    return found[-1].name.split("-")[1] if found else ""
+
+
+PIP_VERSION = TEST_PIP or bundled_pip_version()
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
+@attrs.frozen
+class Case:
+    """One pip command of the table.
+
+    ``start`` is where it runs: ``plain`` (a fresh venv), ``populated``
+    (tinypkg 1.0 and rootpkg 1.0 installed), ``system-site`` (a venv that
+    sees the system's and the user's site-packages), ``root-owned`` (a venv
+    whose directories are root's), ``debian`` (Debian's /usr/bin/python3,
+    externally managed; pip-doctor in the user's site-packages). ``shows`` is
+    a text pip prints in this case on every pip of the matrix.
+    """
+
+    id: str
+    args: tuple[str, ...]
+    shows: str
+    fails: bool = False
+    start: str = "plain"
+    core: bool = False
+    #: compare with an environment without pip-doctor (False where the output
+    #: lists the installed distributions, pip-doctor's among them)
+    bare: bool = True
+    #: pip-doctor adds a diagnosis after pip's message (asserted)
+    diagnosed: bool = False
+    since: tuple[int, ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return self.args[0] in CHANGING
+
+
+TABLE = [
+    Case("install", ("install", *FIND, "tinypkg"), "Successfully installed tinypkg-1.0",
+         core=True),
+    Case("install-already-installed", ("install", *FIND, "tinypkg"),
+         "Requirement already satisfied: tinypkg", start="populated", core=True),
+    Case("upgrade", ("install", "--upgrade", *FIND, "rootpkg"),
+         "Successfully installed rootpkg-2.0", start="populated"),
+    Case("force-reinstall", ("install", "--force-reinstall", *FIND, "rootpkg==1.0"),
+         "Successfully installed rootpkg-1.0", start="populated"),
+    Case("user-refused-in-venv", ("install", "--user", *FIND, "tinypkg"),
+         "User site-packages are not visible in this virtualenv", fails=True),
+    Case("user", ("install", "--user", *FIND, "tinypkg"), "Successfully installed tinypkg-1.0",
+         start="system-site"),
+    Case("target", ("install", "--target", "{place}/target", *FIND, "tinypkg"),
+         "Successfully installed tinypkg-1.0"),
+    Case("prefix", ("install", "--prefix", "{place}/prefix", *FIND, "tinypkg"),
+         "Successfully installed tinypkg-1.0"),
+    Case("requirements-and-constraints",
+         ("install", *FIND, "-r", "{wheels}/requirements.txt", "-c", "{wheels}/constraints.txt"),
+         "Successfully installed rootpkg-1.0 tinypkg-1.0"),
+    Case("missing-dependency", ("install", *FIND, "needy"),
+         "No matching distribution found for nothere", fails=True, core=True),
+    Case("conflict-resolution-impossible", ("install", *FIND, "picky", "rootpkg==1.0"),
+         "ResolutionImpossible", fails=True, core=True),
+    Case("no-matching-distribution", ("install", *FIND, "no-such-pkg"),
+         "No matching distribution found for no-such-pkg", fails=True, core=True),
+    Case("broken-wheel", ("install", "--no-index", "{wheels}/broken-1.0-py3-none-any.whl"),
+         "broken-1.0-py3-none-any.whl", fails=True),
+    Case("permission-denied", ("install", *FIND, "tinypkg"), "[Errno 13] Permission denied",
+         fails=True, start="root-owned", core=True, diagnosed=True),
+    Case("externally-managed", ("install", *FIND, "tinypkg"), "externally-managed-environment",
+         fails=True, start="debian"),
+    Case("uninstall", ("uninstall", "-y", "tinypkg"), "Successfully uninstalled tinypkg-1.0",
+         start="populated", core=True),
+    Case("uninstall-not-installed", ("uninstall", "-y", "no-such-pkg"),
+         "Skipping no-such-pkg as it is not installed"),
+    Case("list", ("list",), "tinypkg", start="populated", core=True, bare=False),
+    Case("list-json", ("list", "--format=json"), '"name": "tinypkg"', start="populated",
+         bare=False),
+    Case("freeze", ("freeze",), "tinypkg==1.0", start="populated", bare=False),
+    Case("show", ("show", "tinypkg"), "Name: tinypkg", start="populated"),
+    Case("show-not-installed", ("show", "no-such-pkg"), "Package(s) not found: no-such-pkg",
+         fails=True),
+    Case("check", ("check",), "No broken requirements found.", start="populated"),
+    Case("inspect", ("inspect",), '"name": "tinypkg"', start="populated", bare=False,
+         since=(22, 2)),
+    Case("download", ("download", *FIND, "-d", "{place}/out", "tinypkg"), "Saved"),
+    Case("wheel", ("wheel", *FIND, "-w", "{place}/out", "tinypkg"), "Saved"),
+    Case("cache-dir", ("cache", "dir"), "{place}/cache"),
+    Case("cache-list", ("cache", "list"), "cached."),  # "Nothing cached." before pip 22
+    Case("config-list", ("config", "list"), "disable-pip-version-check"),
+    Case("debug", ("debug",), "pip version:"),
+    Case("version", ("--version",), f"pip {PIP_VERSION} from", core=True),
+    Case("help", ("--help",), "Usage:"),
+    Case("unknown-command", ("frobnicate",), 'unknown command "frobnicate"', fails=True,
+         core=True),
+    Case("bad-option", ("install", "--no-such-option", "tinypkg"),
+         "no such option: --no-such-option", fails=True, core=True),
+]
+
+
+def tier() -> str:
+    chosen = os.environ.get("PIP_DOCTOR_PARITY", "")
+    if chosen in ("full", "core"):
+        return chosen
+    return "full" if TEST_PIP in FULL_TABLE_PIPS else "core"
+
+
+def selected(table: Sequence[Case]) -> list[Case]:
+    full = tier() == "full"
+    version = version_tuple(PIP_VERSION)
+    return [case for case in table
+            if (full or case.core) and (not case.since or version >= case.since)]
+
+
+# ----------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def wheels() -> Iterator[Path]:
+    """Tiny local wheels (one broken) and requirements files every account can read."""
+    directory = scenarios.shared_dir("pd-parity-wheels-")
+    scenarios.make_wheel(directory, "tinypkg", "1.0")
+    scenarios.make_wheel(directory, "rootpkg", "1.0")
+    scenarios.make_wheel(directory, "rootpkg", "2.0")
+    scenarios.make_wheel(directory, "needy", "1.0", requires=["nothere"])
+    scenarios.make_wheel(directory, "picky", "1.0", requires=["rootpkg>=2"])
+    broken = directory / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"not a zip archive\n")
+    (directory / "requirements.txt").write_text("rootpkg\ntinypkg\n")
+    (directory / "constraints.txt").write_text("rootpkg==1.0\n")
+    for path in directory.iterdir():
+        path.chmod(0o644)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def link_copy(source: Path, destination: Path) -> None:
+    """A copy of a directory tree whose files are hard links to ``source``'s.
+
+    Cheap (a venv in a tenth of a second); owners and modes are kept. Safe
+    for pip: it writes new files
+    and renames or removes old ones, never rewrites a file in place, so the
+    source is never changed through a link (a ``pyvenv.cfg`` edited here is
+    replaced, not rewritten).
+    """
+    scenarios.run_checked(["cp", "-al", str(source), str(destination)])
+
+
+@pytest.fixture(scope="module")
+def starts(templates: dict[str, Path], account: Account, wheels: Path) -> Iterator[dict[str, Path]]:
+    """The environments the cases start from, owned by the account, with
+    (``with``) and without (``without``) pip-doctor: ``plain-with``,
+    ``populated-without``, ...
+    """
+    base = scenarios.shared_dir("pd-parity-starts-")
+    try:
+        made: dict[str, Path] = {}
+        for variant in ("with", "without"):
+            plain = made[f"plain-{variant}"] = base / f"plain-{variant}"
+            shutil.copytree(templates[variant], plain, symlinks=True)
+            scenarios.chown_tree(plain, account)
+            populated = made[f"populated-{variant}"] = base / f"populated-{variant}"
+            link_copy(plain, populated)
+            scenarios.chown_tree(populated, account)
+            done = scenarios.run_as(account, pip(
+                populated, "install", "-q", "--no-index", "--find-links", str(wheels),
+                "tinypkg", "rootpkg==1.0"))
+            assert done.returncode == 0, done.stderr
+        yield made
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@attrs.frozen
+class Outcome:
+    """What one run of pip printed (bytes, as written) and how it ended."""
+
+    status: int
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+
+    def normalised(self) -> tuple[int, str, str]:
+        return self.status, normalise(self.stdout), normalise(self.stderr)
+
+
+#: ``pip config list`` prints every ``PIP_*`` variable as configuration: the
+#: disabled run's own switch is a line no other run can print. It is removed
+#: from that run's output, and nothing else is.
+SWITCH_LINE = ":env:.doctor-disable='1'\n"
+
+
+def normalise(output: bytes) -> str:
+    """``output`` with only what differs from run to run of the same pip
+    replaced: pip's random temporary directory names (``pip-unpack-1a2b3c4d``)
+    and object addresses (``same_run``). Decoded losslessly (surrogateescape),
+    so everything else is compared byte for byte.
+    """
+    return same_run(output.decode("utf-8", "surrogateescape"))
+
+
+class Place:
+    """Where a case runs: ``{place}/env`` (the environment), ``home``,
+    ``cache``; the same paths for every run of the case.
+    """
+
+    def __init__(self, root: Path, case: Case, account: Account, starts: dict[str, Path],
+                 wheels: Path, wheelhouse: Path) -> None:
+        self.root = root
+        self.case = case
+        self.account = account
+        self.starts = starts
+        self.wheels = wheels
+        self.wheelhouse = wheelhouse
+        self.built: Optional[str] = None
+
+    def build(self, variant: str) -> None:
+        """A fresh place for ``variant`` (``with`` or ``without`` pip-doctor)."""
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(mode=0o755)
+        home = self.root / "home"
+        home.mkdir()
+        scenarios.chown_tree(self.root, self.account)
+        start = self.case.start
+        if start == "debian":
+            if variant == "with":  # pip-doctor in the account's own site-packages
+                self.install_into_user_site()
+        else:
+            kind = "populated" if start == "populated" else "plain"
+            env = self.root / "env"
+            link_copy(self.starts[f"{kind}-{variant}"], env)
+            if start == "root-owned":  # root's directories (the files are links: left alone)
+                scenarios.run_checked(["find", str(env), "-type", "d", "-exec",
+                                       "chown", "0:0", "{}", "+"])
+            if start == "system-site":
+                config = env / "pyvenv.cfg"
+                text = config.read_text().replace("include-system-site-packages = false",
+                                                  "include-system-site-packages = true")
+                config.unlink()  # a hard link: replace it, do not write through it
+                config.write_text(text)
+        self.built = variant
+
+    def install_into_user_site(self) -> None:
+        done = scenarios.run_as(self.account, [
+            SYSTEM_PYTHON, "-m", "pip", "install", "-q", "--user", "--break-system-packages",
+            "--no-index", "--find-links", str(self.wheelhouse), "pip-doctor",
+        ], env=self.env("disabled"))
+        assert done.returncode == 0, done.stderr
+
+    def env(self, run: str) -> dict[str, str]:
+        env = {"HOME": str(self.root / "home"), "PIP_CACHE_DIR": str(self.root / "cache")}
+        if run == "disabled":
+            env["PIP_DOCTOR_DISABLE"] = "1"
+        return env
+
+    def fill(self, text: str) -> str:
+        return text.replace("{place}", str(self.root)).replace("{wheels}", str(self.wheels))
+
+    def argv(self) -> list[str]:
+        python = (SYSTEM_PYTHON if self.case.start == "debian"
+                  else str(self.root / "env" / "bin" / "python"))
+        return [python, "-m", "pip", *(self.fill(arg) for arg in self.case.args)]
+
+    def run(self, run: str) -> Outcome:
+        """One run: ``active``, ``disabled`` or ``bare``."""
+        variant = "without" if run == "bare" else "with"
+        if self.case.changes or self.built != variant:
+            self.build(variant)
+        started = time.perf_counter()
+        done = subprocess.run(
+            self.argv(), **scenarios.as_account(self.account, self.env(run), str(self.root)),
+            capture_output=True, timeout=300, check=False,
+        )
+        seconds = time.perf_counter() - started
+        return Outcome(done.returncode, done.stdout, done.stderr, seconds)
+
+
+# ----------------------------------------------------------------- timings
+
+
+@pytest.fixture(scope="module")
+def timings() -> Iterator[list[dict[str, object]]]:
+    """Each run's wall time; appended to ``PIP_DOCTOR_PARITY_TIMES`` at the end."""
+    records: list[dict[str, object]] = []
+    yield records
+    path = os.environ.get("PIP_DOCTOR_PARITY_TIMES")
+    if path and records:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("".join(json.dumps(record) + "\n" for record in records))
+
+
+# ----------------------------------------------------------------- the test
+
+
+CASES = selected(TABLE)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_pip_output_is_unchanged(case: Case, account: Account, starts: dict[str, Path],
+                                 wheels: Path, wheelhouse: Path, shared: Path,
+                                 timings: list[dict[str, object]]):
+    place = Place(shared / "place", case, account, starts, wheels, wheelhouse)
+    # Alternate which run goes first, so that neither always meets cold caches.
+    order = ["active", "disabled"] if CASES.index(case) % 2 == 0 else ["disabled", "active"]
+    if case.bare and tier() == "full":
+        order.append("bare")
+    runs = {run: place.run(run) for run in order}
+
+    active = runs["active"].normalised()
+    status, stdout, stderr = runs["disabled"].normalised()
+    stdout = stdout.replace(SWITCH_LINE, "")
+    disabled = status, stdout, stderr
+    # the case is what it says: pip succeeded or failed, and printed its text
+    assert (status != 0) == case.fails, (status, stdout, stderr)
+    assert place.fill(case.shows) in stdout + stderr, (stdout, stderr)
+    # pip's status and stdout unchanged
+    assert active[0] == status, (active, disabled)
+    assert active[1] == stdout
+    # pip's stderr unchanged; on failure pip-doctor only adds after it
+    if status == 0:
+        assert active[2] == stderr
+    else:
+        assert active[2].startswith(stderr), (stderr, active[2])
+    added = active[2][len(stderr):]
+    if case.diagnosed:
+        assert added.startswith("pip-doctor"), added
+    for run, outcome in runs.items():
+        timings.append({"pip": PIP_VERSION, "case": case.id, "run": run,
+                        "status": outcome.status, "seconds": round(outcome.seconds, 4),
+                        **({"added_chars": len(added)} if run == "active" else {})})
+    # pip-doctor installed but off is no pip-doctor at all
+    if "bare" in runs:
+        assert runs["bare"].normalised() == disabled
