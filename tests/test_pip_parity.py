@@ -50,7 +50,7 @@ import pytest
 
 import scenarios
 from scenarios import SYSTEM_PYTHON, TEST_PIP, Account
-from test_e2e_pip import pip, same_run
+from test_e2e_pip import pip, same_run, wheels  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -185,40 +185,34 @@ def selected(table: Sequence[Case]) -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def wheels() -> Iterator[Path]:
-    """Tiny local wheels (one broken) and requirements files every account can read."""
-    directory = scenarios.shared_dir("pd-parity-wheels-")
-    scenarios.make_wheel(directory, "tinypkg", "1.0")
-    scenarios.make_wheel(directory, "rootpkg", "1.0")
-    scenarios.make_wheel(directory, "rootpkg", "2.0")
-    scenarios.make_wheel(directory, "needy", "1.0", requires=["nothere"])
-    scenarios.make_wheel(directory, "picky", "1.0", requires=["rootpkg>=2"])
-    broken = directory / "broken-1.0-py3-none-any.whl"
-    broken.write_bytes(b"not a zip archive\n")
-    (directory / "requirements.txt").write_text("rootpkg\ntinypkg\n")
-    (directory / "constraints.txt").write_text("rootpkg==1.0\n")
-    for path in directory.iterdir():
+def table_wheels(wheels: Path) -> Path:  # noqa: F811  (test_e2e_pip's fixture)
+    """The tiny wheels of the end-to-end tests, and what the table adds: two
+    with dependencies, a broken one, a requirements and a constraints file.
+    """
+    scenarios.make_wheel(wheels, "needy", "1.0", requires=["nothere"])
+    scenarios.make_wheel(wheels, "picky", "1.0", requires=["rootpkg>=2"])
+    (wheels / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip archive\n")
+    (wheels / "requirements.txt").write_text("rootpkg\ntinypkg\n")
+    (wheels / "constraints.txt").write_text("rootpkg==1.0\n")
+    for path in wheels.iterdir():
         path.chmod(0o644)
-    try:
-        yield directory
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    return wheels
 
 
 def link_copy(source: Path, destination: Path) -> None:
     """A copy of a directory tree whose files are hard links to ``source``'s.
 
     Cheap (a venv in a tenth of a second); owners and modes are kept. Safe
-    for pip: it writes new files
-    and renames or removes old ones, never rewrites a file in place, so the
-    source is never changed through a link (a ``pyvenv.cfg`` edited here is
-    replaced, not rewritten).
+    for pip: it writes new files and renames or removes old ones, never
+    rewrites a file in place, so the source is never changed through a link
+    (a ``pyvenv.cfg`` edited here is replaced, not rewritten).
     """
     scenarios.run_checked(["cp", "-al", str(source), str(destination)])
 
 
 @pytest.fixture(scope="module")
-def starts(templates: dict[str, Path], account: Account, wheels: Path) -> Iterator[dict[str, Path]]:
+def starts(templates: dict[str, Path], account: Account,
+           table_wheels: Path) -> Iterator[dict[str, Path]]:
     """The environments the cases start from, owned by the account, with
     (``with``) and without (``without``) pip-doctor: ``plain-with``,
     ``populated-without``, ...
@@ -232,10 +226,9 @@ def starts(templates: dict[str, Path], account: Account, wheels: Path) -> Iterat
             scenarios.chown_tree(plain, account)
             populated = made[f"populated-{variant}"] = base / f"populated-{variant}"
             link_copy(plain, populated)
-            scenarios.chown_tree(populated, account)
             done = scenarios.run_as(account, pip(
-                populated, "install", "-q", "--no-index", "--find-links", str(wheels),
-                "tinypkg", "rootpkg==1.0"))
+                populated, "install", "-q", "--no-index", "--find-links",
+                str(table_wheels), "tinypkg", "rootpkg==1.0"))
             assert done.returncode == 0, done.stderr
         yield made
     finally:
@@ -244,15 +237,13 @@ def starts(templates: dict[str, Path], account: Account, wheels: Path) -> Iterat
 
 @attrs.frozen
 class Outcome:
-    """What one run of pip printed (bytes, as written) and how it ended."""
+    """One run of pip (its output as bytes, as written) and its wall time."""
 
-    status: int
-    stdout: bytes
-    stderr: bytes
+    done: subprocess.CompletedProcess[bytes]
     seconds: float
 
     def normalised(self) -> tuple[int, str, str]:
-        return self.status, normalise(self.stdout), normalise(self.stderr)
+        return self.done.returncode, normalise(self.done.stdout), normalise(self.done.stderr)
 
 
 #: ``pip config list`` prints every ``PIP_*`` variable as configuration: the
@@ -276,12 +267,12 @@ class Place:
     """
 
     def __init__(self, root: Path, case: Case, account: Account, starts: dict[str, Path],
-                 wheels: Path, wheelhouse: Path) -> None:
+                 wheel_dir: Path, wheelhouse: Path) -> None:
         self.root = root
         self.case = case
         self.account = account
         self.starts = starts
-        self.wheels = wheels
+        self.wheels = wheel_dir
         self.wheelhouse = wheelhouse
         self.built: Optional[str] = None
 
@@ -343,8 +334,7 @@ class Place:
             self.argv(), **scenarios.as_account(self.account, self.env(run), str(self.root)),
             capture_output=True, timeout=300, check=False,
         )
-        seconds = time.perf_counter() - started
-        return Outcome(done.returncode, done.stdout, done.stderr, seconds)
+        return Outcome(done, time.perf_counter() - started)
 
 
 # ----------------------------------------------------------------- timings
@@ -369,9 +359,9 @@ CASES = selected(TABLE)
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_pip_output_is_unchanged(case: Case, account: Account, starts: dict[str, Path],
-                                 wheels: Path, wheelhouse: Path, shared: Path,
+                                 table_wheels: Path, wheelhouse: Path, shared: Path,
                                  timings: list[dict[str, object]]):
-    place = Place(shared / "place", case, account, starts, wheels, wheelhouse)
+    place = Place(shared / "place", case, account, starts, table_wheels, wheelhouse)
     # Alternate which run goes first, so that neither always meets cold caches.
     order = ["active", "disabled"] if CASES.index(case) % 2 == 0 else ["disabled", "active"]
     if case.bare and tier() == "full":
@@ -398,7 +388,7 @@ def test_pip_output_is_unchanged(case: Case, account: Account, starts: dict[str,
         assert added.startswith("pip-doctor"), added
     for run, outcome in runs.items():
         timings.append({"pip": PIP_VERSION, "case": case.id, "run": run,
-                        "status": outcome.status, "seconds": round(outcome.seconds, 4),
+                        "status": outcome.done.returncode, "seconds": round(outcome.seconds, 4),
                         **({"added_chars": len(added)} if run == "active" else {})})
     # pip-doctor installed but off is no pip-doctor at all
     if "bare" in runs:
