@@ -26,8 +26,9 @@ test something else. A command that changes the environment gets a fresh
 copy of its starting environment for every run.
 
 Which commands run (CI time): the full table on the oldest pip of the
-matrix, on Debian's 23.0.1 and on the newest; the core subset elsewhere
-(``tests`` included). ``PIP_DOCTOR_PARITY=full`` or ``core`` chooses.
+matrix, on Debian's 23.0.1 and on the newest; the core subset on the other
+pips. ``PIP_DOCTOR_PARITY=full`` or ``core`` chooses. (``tests``, whose pip
+is Debian's 23.0.1 too, leaves this module to ``e2e-pip2301``.)
 
 Every run's wall time is recorded; with ``PIP_DOCTOR_PARITY_TIMES=FILE`` they
 are appended to FILE (JSON lines), which ``benchmarks/bench_parity.py``
@@ -213,17 +214,21 @@ def link_copy(source: Path, destination: Path) -> None:
 @pytest.fixture(scope="module")
 def starts(templates: dict[str, Path], account: Account,
            table_wheels: Path) -> Iterator[dict[str, Path]]:
-    """The environments the cases start from, owned by the account, with
-    (``with``) and without (``without``) pip-doctor: ``plain-with``,
-    ``populated-without``, ...
+    """The environments the cases start from, with (``with``) and without
+    (``without``) pip-doctor: ``plain-with``, ``populated-without``, ...
+
+    Linked copies of the templates whose directories are the account's (pip
+    creates, renames and removes files; it needs to write the directories
+    only); the files stay root's, readable by all, except those the account
+    installs (tinypkg and rootpkg in ``populated``).
     """
     base = scenarios.shared_dir("pd-parity-starts-")
     try:
         made: dict[str, Path] = {}
         for variant in ("with", "without"):
             plain = made[f"plain-{variant}"] = base / f"plain-{variant}"
-            shutil.copytree(templates[variant], plain, symlinks=True)
-            scenarios.chown_tree(plain, account)
+            link_copy(templates[variant], plain)
+            chown_directories(plain, f"{account.uid}:{account.gid}")
             populated = made[f"populated-{variant}"] = base / f"populated-{variant}"
             link_copy(plain, populated)
             done = scenarios.run_as(account, pip(
@@ -233,6 +238,13 @@ def starts(templates: dict[str, Path], account: Account,
         yield made
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def chown_directories(tree: Path, owner: str) -> None:
+    """Give ``tree``'s directories to ``owner`` (``uid:gid``); its files are
+    links shared with other trees, and are left alone.
+    """
+    scenarios.run_checked(["find", str(tree), "-type", "d", "-exec", "chown", owner, "{}", "+"])
 
 
 @attrs.frozen
@@ -292,9 +304,8 @@ class Place:
             kind = "populated" if start == "populated" else "plain"
             env = self.root / "env"
             link_copy(self.starts[f"{kind}-{variant}"], env)
-            if start == "root-owned":  # root's directories (the files are links: left alone)
-                scenarios.run_checked(["find", str(env), "-type", "d", "-exec",
-                                       "chown", "0:0", "{}", "+"])
+            if start == "root-owned":
+                chown_directories(env, "0:0")
             if start == "system-site":
                 config = env / "pyvenv.cfg"
                 text = config.read_text().replace("include-system-site-packages = false",
