@@ -150,13 +150,14 @@ def readonly_bind_mount(path: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def tiny_tmpfs(path: Path, size: str = "256k", mode: str = "1777") -> Iterator[Path]:
-    """Mount a small tmpfs on ``path`` for the block."""
+def tiny_tmpfs(path: Path, size: str = "256k", mode: str = "1777",
+               options: str = "") -> Iterator[Path]:
+    """Mount a small tmpfs on ``path`` for the block (``options``: more mount
+    options, such as ``noexec``).
+    """
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(path)],
-        check=True,
-    )
+    flags = f"size={size},mode={mode}" + (f",{options}" if options else "")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", flags, "tmpfs", str(path)], check=True)
     try:
         yield path
     finally:

@@ -805,3 +805,80 @@ def test_build_into_a_root_owned_project(bench: Bench, setuptools_wheel: Path,
     assert pair.fixed is not None
     assert pair.fixed.returncode == 0, pair.fixed.stderr
     assert "Successfully installed rootproj" in pair.fixed.stdout
+
+
+_TOOL_BACKEND = '''
+"""A backend that runs a program of its build requirement (as builds run
+cmake or ninja installed from PyPI into pip's build environment)."""
+import base64, hashlib, os, subprocess, zipfile
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    subprocess.run(["pdtool"], check=True)
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    subprocess.run(["pdtool"], check=True)
+    info = "toolproj-1.0.dist-info"
+    files = {
+        "toolproj/__init__.py": b"",
+        f"{info}/METADATA": b"Metadata-Version: 2.1\\nName: toolproj\\nVersion: 1.0\\n",
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\n"
+                         b"Tag: py3-none-any\\n",
+    }
+    name = "toolproj-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
+        lines = []
+        for path, data in files.items():
+            archive.writestr(path, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            lines.append(f"{path},sha256={digest.decode()},{len(data)}")
+        archive.writestr(f"{info}/RECORD", "\\n".join([*lines, f"{info}/RECORD,,"]) + "\\n")
+    return name
+'''
+
+
+def test_noexec_tmpdir_fails_a_build_that_runs_a_program(bench: Bench) -> None:
+    """TMPDIR on a real noexec tmpfs. pip itself works there (it only reads and
+    writes files in TMPDIR), but a build requirement's program, installed in
+    pip's build environment in TMPDIR, cannot be run: the build fails with
+    "PermissionError: [Errno 13] Permission denied: 'pdtool'" in the output
+    pip shows. The fix (TMPDIR in the account's home) builds and installs.
+    """
+    scenarios.make_wheel(bench.wheels, "pdtool", "1.0", files={
+        "pdtool/__init__.py": "def main():\n    print('pdtool ran')\n",
+        "pdtool-1.0.dist-info/entry_points.txt": "[console_scripts]\npdtool = pdtool:main\n",
+    })
+    shutil.rmtree(Path(bench.account.home) / "tmp", ignore_errors=True)
+
+    @contextlib.contextmanager
+    def noexec_tmpdir(base: Path, template: Path, bench: Bench) -> Iterator[Situation]:
+        venv = clone(template, base / "venv", bench.account)
+        project = base / "toolproj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[build-system]\nrequires = ["pdtool"]\nbuild-backend = "backend"\n'
+            'backend-path = ["."]\n')
+        (project / "backend.py").write_text(_TOOL_BACKEND)
+        scenarios.chown_tree(project, bench.account)
+        with scenarios.tiny_tmpfs(base / "tmp", size="64m", options="noexec") as tmp:
+            yield Situation(pip(venv, "install", str(project)), {"TMPDIR": str(tmp)}, venv)
+
+    pair = bench.both(noexec_tmpdir, fix=True)
+    report = check_diagnosed(pair.without, pair.with_doctor, "temp-dir-unusable")
+    assert "Permission denied: 'pdtool'" in pair.without.stderr
+    diagnosis = report["diagnoses"][0]
+    assert "noexec" in diagnosis["title"]
+    evidence = "\n".join(diagnosis["evidence"])
+    assert "the build could not run a program" in evidence
+    assert "mounted noexec" in evidence
+    assert report["environment"]["temp"]["noexec"] is True
+    assert "source-tree-not-writable" not in [d["id"] for d in report["diagnoses"]]
+    commands = [c["text"] for f in diagnosis["fixes"] for c in f["commands"]
+                if c["shell"] == "posix"]
+    assert commands[0] == f"mkdir -p {bench.account.home}/tmp"
+    assert commands[1].startswith(f"env TMPDIR={bench.account.home}/tmp ")
+    assert pair.fixed is not None
+    assert pair.fixed.returncode == 0, pair.fixed.stderr
+    assert "Successfully installed toolproj-1.0" in pair.fixed.stdout

@@ -507,3 +507,27 @@ def test_source_tree_probe_reads_the_build_output(tmp_path: Any) -> None:
     assert other["project"] is None
     nothing = source_tree.run(Situation(error=error, context=InstallContext(), facts=Facts({})))
     assert nothing["denied_line"] is None
+
+
+def test_noexec_temp_dir_is_named_only_for_what_could_not_run() -> None:
+    """A denied program (a bare name found on the build's PATH, or a path in
+    the temporary directory) on a noexec TMPDIR is the temporary directory's
+    cause; a denied write into a root-owned project is not.
+    """
+    noexec = {"temp": {"used": "/scratch", "noexec": True, "mount_point": "/scratch",
+                       "usable": True}}
+    program = ErrorInfo(type="FailedToPrepareCandidate", message="Failed to build 'x'")
+    ran = decide(merge(noexec), program,
+                 log=("PermissionError: [Errno 13] Permission denied: 'ninja'",))
+    assert "the build could not run a program: `PermissionError: [Errno 13] Permission " \
+        "denied: 'ninja'`" in ran["temp-dir-unusable"].evidence
+    loaded = decide(merge(noexec), program, log=(
+        "ImportError: /scratch/pip-build-env-1/overlay/x.so: failed to map segment from "
+        "shared object",))
+    assert "temp-dir-unusable" in loaded
+    facts = merge(noexec, tree_facts())
+    written = decide(facts, build_failure(), argv=("install", PROJECT), log=(EGG_LINE,))
+    assert list(written) == ["source-tree-not-writable"]
+    elsewhere = decide(merge(noexec), program, log=(
+        "PermissionError: [Errno 13] Permission denied: '/usr/lib/x'",))
+    assert "temp-dir-unusable" not in elsewhere

@@ -6,6 +6,8 @@ it is on a ``noexec`` mount, where the build steps that run programs fail.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Optional
 
 from pip_doctor import _fixes, _links
@@ -15,8 +17,36 @@ from pip_doctor._shells import shell_commands
 
 ID = "temp-dir-unusable"
 
-#: What a build that may not run a program in its directory prints.
-_EXEC_DENIED = ("Permission denied", "Operation not permitted")
+#: What a build that may not run a program (or load a library) from pip's
+#: build directory prints: Python's error naming the program, a shell's
+#: ("/bin/sh: 1: ./configure: Permission denied"), or the dynamic loader's.
+_EXEC_DENIED = (
+    re.compile(r"\[Errno (?:13|1)\] (?:Permission denied|Operation not permitted): "
+               r"'(?P<path>[^'\n]+)'"),
+    re.compile(r"\bsh: (?:\d+: |line \d+: )?(?P<path>[^:\n]+): Permission denied"),
+    re.compile(r"(?P<path>/[^\s:]+): failed to map segment from shared object"),
+)
+
+
+def exec_denied(text: str, used: Optional[str], in_project: bool) -> Optional[str]:
+    """The line of ``text`` that says a program or library in pip's build
+    directory could not be run or loaded, else None: the path lies in the
+    temporary directory ``used``, or is a bare name (found on the build
+    environment's PATH) or relative (the build's directory, an unpacked
+    sdist), unless ``in_project``: the ``source_tree`` probe measured that
+    denied place in a local project, which builds in place (not in the
+    temporary directory), not writable. A denied path elsewhere is no such line.
+    """
+    for line in text.splitlines():
+        for pattern in _EXEC_DENIED:
+            match = pattern.search(line)
+            if match is None:
+                continue
+            path = match.group("path").strip()
+            relative = not path.startswith("/")
+            if (used and _fixes.is_within(path, used)) or (relative and not in_project):
+                return line.strip()
+    return None
 
 
 def _why_named_unusable(situation: Situation, value: str) -> Optional[str]:
@@ -38,6 +68,9 @@ def check(situation: Situation) -> Optional[Diagnosis]:
     variable = text_fact(situation, "temp", "variable")
     value = text_fact(situation, "temp", "value")
     text = messages(situation)
+    place = situation.fact("source_tree", "tried_place")
+    in_project = isinstance(place, Mapping) and place.get("writable") is False
+    denied = exec_denied(text, used, in_project)  # (else source-tree-not-writable's)
     evidence = [error_line(situation)]
     confidence: Optional[Confidence] = None
     title = ""
@@ -46,9 +79,10 @@ def check(situation: Situation) -> Optional[Diagnosis]:
         title = "Python finds no usable temporary directory"
         evidence.append(f"Python's search for a temporary directory failed: "
                         f"{text_fact(situation, 'temp', 'error') or 'no usable directory'}")
-    elif situation.fact("temp", "noexec") is True and any(w in text for w in _EXEC_DENIED):
+    elif situation.fact("temp", "noexec") is True and denied:
         confidence = "high" if situation.error.family in ("permission", "other") else "medium"
         title = f"The temporary directory {code(used)} is on a noexec mount: builds cannot run"
+        evidence.append(f"the build could not run a program: {code(denied)}")
         evidence.append(f"{code(used)} lies on {code(text_fact(situation, 'temp', 'mount_point'))}"
                         ", mounted noexec: programs there may not be run, and package builds "
                         "run programs in pip's build directory")
