@@ -331,6 +331,19 @@ def test_root_owned_package_follows_pip(bench: Bench, command: list[str]):
         assert with_doctor.status == 1
         assert pair.fixed is not None
         assert pair.fixed.returncode == 0, pair.fixed.stderr
+    stashes = report["environment"]["leftovers"]["details"]
+    if stashes:  # pip moved the root-owned files aside (~ootpkg) and could not delete them
+        leftover = next(d for d in report["diagnoses"] if d["id"] == "leftover-stash")
+        shown = " ".join(leftover["evidence"])
+        for item in stashes:
+            assert item["name"].startswith("~ootpkg"), item
+            assert f"`{item['path']}`" in shown
+            # installed beside it (an install rolled back), or gone (an uninstall
+            # moved it away): then it is not offered for removal
+            assert item["real"] is None or item["real"].startswith("rootpkg"), item
+            if item["real"] is None:
+                assert f"`{item['path']}` (owner root (uid 0)): no installed package " \
+                    "matches it" in shown
 
 
 def test_escaping_oserror_keeps_pips_whole_traceback(bench: Bench):
