@@ -84,7 +84,9 @@ class Case:
     ``start`` is where it runs: ``plain`` (a fresh venv), ``populated``
     (tinypkg 1.0 and rootpkg 1.0 installed), ``system-site`` (a venv that
     sees the system's and the user's site-packages), ``root-owned`` (a venv
-    whose directories are root's), ``debian`` (Debian's /usr/bin/python3,
+    whose files and directories are root's, as after ``sudo python3 -m
+    venv``), ``root-cache`` (a plain venv; pip's cache directory is root's, as
+    after ``sudo pip`` without ``-H``), ``debian`` (Debian's /usr/bin/python3,
     externally managed; pip-doctor in the user's site-packages). ``shows`` is
     a text pip prints in this case on every pip of the matrix.
     """
@@ -100,6 +102,9 @@ class Case:
     bare: bool = True
     #: pip-doctor adds a diagnosis after pip's message (asserted)
     diagnosed: bool = False
+    #: pip succeeds after a warning that pip-doctor explains in a note after
+    #: pip's lines: stderr is compared as for a failure
+    noted: bool = False
     since: tuple[int, ...] = ()
 
     @property
@@ -135,6 +140,8 @@ TABLE = [
          "No matching distribution found for no-such-pkg", fails=True, core=True),
     Case("broken-wheel", ("install", "--no-index", "{wheels}/broken-1.0-py3-none-any.whl"),
          "broken-1.0-py3-none-any.whl", fails=True),
+    Case("cache-not-writable", ("install", *FIND, "tinypkg"),
+         "is not owned or is not writable by the current user", start="root-cache", noted=True),
     Case("permission-denied", ("install", *FIND, "tinypkg"), "[Errno 13] Permission denied",
          fails=True, start="root-owned", core=True, diagnosed=True),
     Case("externally-managed", ("install", *FIND, "tinypkg"), "externally-managed-environment",
@@ -296,6 +303,8 @@ class Place:
         home = self.root / "home"
         home.mkdir()
         scenarios.chown_tree(self.root, self.account)
+        if self.case.start == "root-cache":
+            (self.root / "cache").mkdir(mode=0o755)  # made by root: root's
         start = self.case.start
         if start == "debian":
             if variant == "with":  # pip-doctor in the account's own site-packages
@@ -389,14 +398,17 @@ def test_pip_output_is_unchanged(case: Case, account: Account, starts: dict[str,
     # pip's status and stdout unchanged
     assert active[0] == status, (active, disabled)
     assert active[1] == stdout
-    # pip's stderr unchanged; on failure pip-doctor only adds after it
-    if status == 0:
+    # pip's stderr unchanged; on failure (or a warning it explains)
+    # pip-doctor only adds after it
+    if status == 0 and not case.noted:
         assert active[2] == stderr
     else:
         assert active[2].startswith(stderr), (stderr, active[2])
     added = active[2][len(stderr):]
     if case.diagnosed:
         assert added.startswith("pip-doctor"), added
+    if case.noted:
+        assert added.startswith("pip-doctor note:"), added
     for run, outcome in runs.items():
         timings.append({"pip": PIP_VERSION, "case": case.id, "run": run,
                         "status": outcome.done.returncode, "seconds": round(outcome.seconds, 4),
