@@ -38,6 +38,17 @@ measurement, then one table: the target, the figure measured, met or not.
    timed against the same command with ``PIP_DOCTOR_DISABLE=1``: pip's extra
    time, less the 0.5 s deadline, is how long pip was held past it (target:
    not at all; 0.05 s is allowed for starting and killing the child).
+
+Whole-process times on a shared machine scatter by more than targets 1 and 3
+are about, so both are also counted in instructions (``--count-repeats``
+runs of each process under ``valgrind --tool=cachegrind --cache-sim=no``,
+``PYTHONHASHSEED=0``, pip with ``--disable-pip-version-check``): a count
+repeats to within 0.2% whatever else the machine does. A difference in
+instructions is turned into milliseconds at the rate of the same process run
+natively (its median instructions over its median CPU time in the pairs),
+an estimate: it assumes the extra instructions run as fast as the average
+one. ``--counts-only`` skips targets 2, 4 and 5 and the first-exec timing,
+and times only a few pairs (for that rate).
 """
 
 from __future__ import annotations
@@ -152,6 +163,42 @@ def clean_env() -> dict[str, str]:
             if not key.startswith(("PIP_DOCTOR", "PYTHON"))}
 
 
+#: Counts the instructions a process executes (user space), nothing else.
+VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+INSTRUCTIONS = re.compile(r"^==\d+== I\s+refs:\s+([\d,]+)\s*$", re.MULTILINE)
+
+
+def instructions(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """The instructions one run of ``argv`` executes (``PYTHONHASHSEED=0``)."""
+    done = subprocess.run([*VALGRIND, *argv], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**env, "PYTHONHASHSEED": "0"})
+    found = INSTRUCTIONS.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"counting failed ({done.returncode}): {' '.join(argv)}\n{done.stderr}")
+    return int(found.group(1).replace(",", ""))
+
+
+def counts(commands: Mapping[str, Command], repeats: int) -> dict[str, list[int]]:
+    """``repeats`` instruction counts of each command, in rounds."""
+    found: dict[str, list[int]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, (argv, env) in commands.items():
+            found[name].append(instructions(argv, env))
+    return found
+
+
+def spread(values: Sequence[int]) -> str:
+    """Median (min-max) of instruction counts, in thousands."""
+    return (f"{statistics.median(values) / 1e3:,.0f}k "
+            f"({min(values) / 1e3:,.0f}k-{max(values) / 1e3:,.0f}k)")
+
+
+def per_ms(values: Sequence[int], cpu: Sequence[float]) -> float:
+    """Instructions per millisecond of CPU time of the same process run natively."""
+    return statistics.median(values) / (statistics.median(cpu) * 1000)
+
+
 # ------------------------------------------------------------------ 1 and 2: start-up
 
 
@@ -182,16 +229,47 @@ def first_exec_costs(python: str, runs: int) -> dict[str, list[float]]:
 def measure_startup(base: Path, python: str, args: argparse.Namespace, rows: list[Row]) -> None:
     env = clean_env()
     venvs = bench_startup.build_python(base, python)
-    costs = bench_startup.pth_line_costs(str(venvs["doctor"] / "bin" / "python"))
-    hot = costs["doctor"] - costs["bare"]
-    first = first_exec_costs(str(venvs["plain"] / "bin" / "python"), args.pass_pairs // 4)
-    cold = [a - b for a, b in zip(first["doctor"], first["bare"])]
+    # for the instruction counts only: pip-doctor's line alone, its dependencies alone
+    venvs["line"] = scenarios.make_venv(base / "linexx", python=python)
+    (scenarios.site_packages(venvs["line"]) / "bare_import.pth").write_text(
+        bench_startup.PTH.read_text())
+    venvs["deps"] = scenarios.make_venv(base / "depsxx", python=python)
+    scenarios.run_checked([str(venvs["deps"] / "bin" / "python"), "-m", "pip", "install", "-q",
+                           "--no-index", "--find-links", str(scenarios.wheelhouse()),
+                           "attrs", "pluggy", "packaging"])
 
     def run(name: str, *argv: str) -> Command:
         return [str(venvs[name] / "bin" / "python"), *argv], env
 
     found = pairs(run("doctor", "-c", "pass"), run("bare", "-c", "pass"), args.pass_pairs)
     whole = summary(differences(found, 0), 1000, " ms", 3)
+    counted = counts({name: run(name, "-c", "pass") for name in venvs}, args.count_repeats)
+    rate = per_ms(counted["bare"], [b[1] for _, b in found])
+
+    def minus(a: str, b: str) -> float:
+        return statistics.median(counted[a]) - statistics.median(counted[b])
+
+    extra = minus("doctor", "bare")
+    print(f"{python}: python -c pass, instructions, {args.count_repeats} runs each: "
+          + ", ".join(f"{name} {spread(values)}" for name, values in counted.items())
+          + f"; {rate / 1e3:,.0f}k per ms of CPU (bare, natively); doctor - bare "
+          f"{extra / 1e3:+,.1f}k (~{extra / rate:+.3f} ms): pip-doctor's line instead of "
+          f"`import sys` {minus('line', 'bare') / 1e3:+,.1f}k, the dependencies' files "
+          f"{minus('deps', 'plain') / 1e3:+,.1f}k, the rest (pip-doctor's own files) "
+          f"{(extra - minus('line', 'bare') - minus('deps', 'plain')) / 1e3:+,.1f}k; "
+          f"bare - plain {minus('bare', 'plain') / 1e3:+,.1f}k")
+    counted_figure = (f"instructions: {extra / 1e3:+,.0f}k of "
+                      f"{statistics.median(counted['bare']) / 1e6:.1f}M, ~{extra / rate:+.3f} ms "
+                      f"at {rate / 1e3:,.0f}k per ms")
+    if args.counts_only:
+        rows.append((f"`python -c pass`, pip-doctor vs a bare `import sys` .pth line, {python}",
+                     f"{counted_figure}; whole process {whole}",
+                     verdict(extra / rate <= 0.05, "target 0.05 ms, estimated from instructions")))
+        return
+    costs = bench_startup.pth_line_costs(str(venvs["doctor"] / "bin" / "python"))
+    hot = costs["doctor"] - costs["bare"]
+    first = first_exec_costs(str(venvs["plain"] / "bin" / "python"), args.pass_pairs // 4)
+    cold = [a - b for a, b in zip(first["doctor"], first["bare"])]
     print(f"{python}: .pth line, best of 9 x 2000 in one process: bare "
           f"{costs['bare'] * 1e6:.1f} us, pip-doctor {costs['doctor'] * 1e6:.1f} us; "
           f"first exec in a fresh process ({len(cold)} each): bare "
@@ -201,10 +279,10 @@ def measure_startup(base: Path, python: str, args: argparse.Namespace, rows: lis
           f"{len(found)} pairs: wall {whole}, CPU {summary(differences(found, 1), 1000, ' ms', 3)}")
     rows.append((f"`python -c pass`, pip-doctor vs a bare `import sys` .pth line, {python}",
                  f"the line's first exec +{statistics.median(cold) * 1e3:.3f} ms "
-                 f"(+{hot * 1e3:.3f} ms at best, repeated); whole process {whole}",
-                 verdict(statistics.median(cold) <= 0.05e-3
-                         and bootstrap(differences(found, 0))[0] <= 0.05e-3,
-                         "target 0.05 ms, first exec and the whole process's lower end")))
+                 f"(+{hot * 1e3:.3f} ms at best, repeated); {counted_figure}; "
+                 f"whole process {whole}",
+                 verdict(extra / rate <= 0.05 and statistics.median(cold) <= 0.05e-3,
+                         "target 0.05 ms, instructions and the line's first exec")))
 
     finder = subprocess.run(  # a command line that does not mention pip, as the program's
         [str(venvs["doctor"] / "bin" / "python"), "-c",
@@ -231,7 +309,7 @@ def verdict(met: bool, target: str) -> str:
 
 
 def measure_pips(base: Path, wheels: Path, versions: Sequence[str], count: int,
-                 rows: list[Row]) -> None:
+                 repeats: int, rows: list[Row]) -> None:
     env = clean_env()
     venvs = {}
     for version in versions:  # built first, so the timings run back to back
@@ -240,26 +318,29 @@ def measure_pips(base: Path, wheels: Path, versions: Sequence[str], count: int,
         subprocess.run(bench_startup.pip_install(venv, wheels), check=True, capture_output=True)
         venvs[version] = venv
     for version, venv in venvs.items():
-        argv = bench_startup.pip_install(venv, wheels)
-        found = pairs((argv, env), (argv, {**env, "PIP_DOCTOR_DISABLE": "1"}), count)
+        argv = [*bench_startup.pip_install(venv, wheels), "--disable-pip-version-check"]
+        active, disabled = (argv, env), (argv, {**env, "PIP_DOCTOR_DISABLE": "1"})
+        found = pairs(active, disabled, count)
         cpu, wall = ratios(found, 1), ratios(found, 0)
-        active = statistics.median(t[0][1] for t in found)
-        disabled = statistics.median(t[1][1] for t in found)
+        counted = counts({"active": active, "disabled": disabled}, repeats)
+        on, off = counted["active"], counted["disabled"]
+        ratio = statistics.median(on) / statistics.median(off)
+        worst = max(on) / min(off)
+        rate = per_ms(off, [b[1] for _, b in found])
+        extra = (statistics.median(on) - statistics.median(off)) / rate
         print(f"pip {version}: no-op install, active/disabled, {len(found)} pairs: "
               f"CPU {summary(cpu, 1, '', 4)}, wall {summary(wall, 1, '', 4)}; "
-              f"median CPU {active * 1000:.0f} / {disabled * 1000:.0f} ms, "
+              f"median CPU {statistics.median(t[0][1] for t in found) * 1000:.0f} / "
+              f"{statistics.median(t[1][1] for t in found) * 1000:.0f} ms, "
               f"wall {statistics.median(t[0][0] for t in found) * 1000:.0f} / "
               f"{statistics.median(t[1][0] for t in found) * 1000:.0f} ms")
-        fastest = fastest_tenth(found, 1)
-        print(f"  fastest tenth, CPU active/disabled: {fastest:.4f}")
-        upper = max(bootstrap(cpu)[1], bootstrap(wall)[1])
-        middle = max(statistics.median(cpu), statistics.median(wall))
+        print(f"  instructions, {repeats} runs each: active {spread(on)}, disabled {spread(off)}; "
+              f"ratio {ratio:.4f} (worst pairing {worst:.4f}); ~{extra:+.1f} ms "
+              f"at {rate / 1e3:,.0f}k per ms; fastest tenth, CPU: {fastest_tenth(found, 1):.4f}")
         rows.append((f"no-op `pip install`, active vs disabled, pip {version}",
-                     f"CPU {summary(cpu, 1, '', 4)}; wall {summary(wall, 1, '', 4)}; "
-                     f"fastest tenth {fastest:.4f} CPU",
-                     "met (target 1.01, 95% upper end)" if upper <= 1.01
-                     else "median within 1.01, not demonstrated (95% upper end above)"
-                     if middle <= 1.01 else "NOT met (target 1.01, median above)"))
+                     f"instructions {ratio:.4f} (worst {worst:.4f}, ~{extra:+.1f} ms); "
+                     f"CPU {summary(cpu, 1, '', 4)}; wall {summary(wall, 1, '', 4)}",
+                     verdict(worst <= 1.01, "target 1.01, instructions, worst pairing")))
 
 
 def fastest_tenth(found: Sequence[tuple[Timing, Timing]], which: int) -> float:
@@ -367,7 +448,13 @@ def main() -> None:
     parser.add_argument("--pip-pairs", type=int, default=50)
     parser.add_argument("--child-runs", type=int, default=40)
     parser.add_argument("--hang-pairs", type=int, default=8)
+    parser.add_argument("--count-repeats", type=int, default=3,
+                        help="instruction counts of each process (targets 1 and 3)")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="targets 1 and 3 only, counted, with a few timed pairs")
     args = parser.parse_args()
+    if args.counts_only:  # pairs only for the instructions' rate per ms
+        args.pass_pairs, args.pip_pairs = min(args.pass_pairs, 40), min(args.pip_pairs, 8)
     pythons = args.python or [scenarios.SYSTEM_PYTHON, shutil.which("python3") or "python3"]
     versions = args.pip or tox_pips()
     started = time.monotonic()
@@ -380,17 +467,28 @@ def main() -> None:
         os.environ["PIP_DOCTOR_WHEEL"] = str(scenarios.pip_doctor_wheel(base / "built"))
         wheels = base / "wheels"
         scenarios.make_wheel(wheels, "tinypkg", "1.0")
-        _root, failing = bench_diagnose.build_tree(base / "tree", 20000)
         for number, python in enumerate(pythons):
             measure_startup(base / f"py{number}", python, args, rows)
-        measure_pips(base, wheels, versions, args.pip_pairs, rows)
-        last = base / f"pip-{versions[-1]}"
-        for number, python in enumerate(pythons):
-            venv = last if python == scenarios.SYSTEM_PYTHON else base / f"py{number}" / "doctor"
-            measure_child(str(venv / "bin" / "python"), python, failing, args.child_runs, rows)
-        measure_hang(base, last, versions[-1], wheels, args.hang_pairs, rows)
+        measure_pips(base, wheels, versions, args.pip_pairs, args.count_repeats, rows)
+        if not args.counts_only:
+            measure_failures(base, pythons, versions, wheels, args, rows)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+    report(started, rows)
+
+
+def measure_failures(base: Path, pythons: Sequence[str], versions: Sequence[str], wheels: Path,
+                     args: argparse.Namespace, rows: list[Row]) -> None:
+    """Targets 4 and 5, in the environments built for 1 and 3."""
+    _root, failing = bench_diagnose.build_tree(base / "tree", 20000)
+    last = base / f"pip-{versions[-1]}"
+    for number, python in enumerate(pythons):
+        venv = last if python == scenarios.SYSTEM_PYTHON else base / f"py{number}" / "doctor"
+        measure_child(str(venv / "bin" / "python"), python, failing, args.child_runs, rows)
+    measure_hang(base, last, versions[-1], wheels, args.hang_pairs, rows)
+
+
+def report(started: float, rows: Sequence[Row]) -> None:
     print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; "
           f"the run took {(time.monotonic() - started) / 60:.1f} min")
     print("\nmedian [95% bootstrap interval] (quartiles)\n")
