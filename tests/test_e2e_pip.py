@@ -756,7 +756,7 @@ def setuptools_wheel(bench: Bench) -> Path:
     return target
 
 
-def root_owned_project(editable: bool) -> Builder:
+def root_owned_project(editable: bool, verbose: bool = False) -> Builder:
     """A setuptools project that root owns (a checkout made with sudo), built
     by the account: setuptools cannot create `src/rootproj.egg-info` in it.
     """
@@ -774,20 +774,22 @@ def root_owned_project(editable: bool) -> Builder:
         subprocess.run(["chmod", "-R", "a+rX,go-w", str(project)], check=True)
         shutil.rmtree(Path(bench.account.home) / "rootproj", ignore_errors=True)
         args = ["-e", str(project)] if editable else [str(project)]
-        yield Situation(pip(venv, "install", *args), {}, venv)
+        yield Situation(pip(venv, "install", *(["-v"] if verbose else []), *args), {}, venv)
 
     return build
 
 
-@pytest.mark.parametrize("editable", [True, False], ids=["editable", "wheel"])
+@pytest.mark.parametrize(("editable", "verbose"), [(True, False), (False, False), (True, True)],
+                         ids=["editable", "wheel", "editable-verbose"])
 def test_build_into_a_root_owned_project(bench: Bench, setuptools_wheel: Path,
-                                         editable: bool) -> None:
+                                         editable: bool, verbose: bool) -> None:
     """setuptools cannot write its egg-info into root's checkout. pip's
     output differs by version (the build's output in "Complete output" before
-    22.1, in a box after; 26.x ends with "Failed to build"); pip before 21.3
-    builds a local project in a temporary copy, so only `-e` fails there.
+    22.1, in a box after; 26.x ends with "Failed to build"; with -v pip
+    streams it as the build runs); pip before 21.3 builds a local project in
+    a temporary copy, so only `-e` fails there.
     """
-    pair = bench.both(root_owned_project(editable), fix=True)
+    pair = bench.both(root_owned_project(editable, verbose), fix=True)
     version = pip_version_of(bench.templates["without"])
     if not editable and version < (21, 3):
         assert pair.without.status == pair.with_doctor.status == 0
@@ -808,7 +810,8 @@ def test_build_into_a_root_owned_project(bench: Bench, setuptools_wheel: Path,
                 if c["shell"] == "posix"]
     copy = f"{bench.account.home}/rootproj"
     assert commands[0] == f"cp -R {project} {copy}"
-    assert commands[1].endswith(f"-m pip install {'-e ' if editable else ''}{copy}")
+    assert commands[1].endswith(
+        f"-m pip install {'-v ' if verbose else ''}{'-e ' if editable else ''}{copy}")
     assert not [c for c in commands if "--user" in c or "sudo" in c]
     if editable and version < (21, 3):
         # pip before 21.3 installs `-e` with `setup.py develop`, which the

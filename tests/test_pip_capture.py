@@ -24,6 +24,7 @@ import attrs
 import pytest
 
 import scenarios
+from test_e2e_pip import same_run
 
 SPY = '''
 import json, os
@@ -248,3 +249,46 @@ def test_verbose_shows_pips_whole_traceback_then_the_diagnosis(pip: Pip, read_on
     assert with_hook.seen["verbose"] is True
 
 
+
+
+FAILING_BACKEND = '''
+def _fail():
+    print("running egg_info")
+    raise PermissionError(13, "Permission denied", "src/failing.egg-info")
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    _fail()
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    _fail()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _fail()
+'''
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["box", "streamed"])
+def test_a_failed_builds_output_reaches_the_child(pip: Pip, verbose: bool):
+    """The output pip shows for a failed build: in its error box (an object
+    pip 22.1+ logs, whose text the capture adds), or streamed line by line
+    under -v (the last lines are kept). pip's lines stay whole and first.
+    """
+    project = pip.home / "failing"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n')
+    (project / "backend.py").write_text(FAILING_BACKEND)
+    args = ["install", "--no-build-isolation", *(["-v"] if verbose else []), str(project)]
+    without, with_hook = pip.both(args)
+    assert with_hook.status == without.status == 1
+    assert same_run(with_hook.stdout) == same_run(without.stdout)
+    assert same_run(with_hook.stderr).startswith(same_run(without.stderr))  # -v: temp names
+    seen = with_hook.seen
+    assert seen is not None
+    assert seen["failure"] == "pip-error"
+    output = "\n".join(seen["log"])
+    assert "running egg_info" in output
+    assert "PermissionError: [Errno 13] Permission denied: 'src/failing.egg-info'" in output

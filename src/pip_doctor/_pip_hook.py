@@ -15,10 +15,10 @@ tracebacks (``-v``, ``--debug``, "ERROR: Exception:") are exactly pip's.
 
 While the command runs, the :class:`Watch` is a logging handler on the ``pip``
 logger: it keeps pip's WARNING-and-above lines (a failed build's with the
-output pip shows in its box) and its "Could not fetch URL" lines (the last
-:data:`LOG_LINES`) and notes the record that reports the command's failure,
-with the exception being handled (see :func:`failure_of`). That is all it
-does on success.
+output pip shows in its box), its "Could not fetch URL" lines (the last
+:data:`LOG_LINES`) and, under ``-v``, the last lines a build streamed; and it
+notes the record that reports the command's failure, with the exception
+being handled (see :func:`failure_of`). That is all it does on success.
 
 When the command's context closes -- pip has printed everything, cleaned up
 and decided its exit status -- a failure is turned into plain data
@@ -78,6 +78,11 @@ PIP_LOGGER = "pip"
 #: The logger of pip's subprocesses (builds): its ERROR record of a failed
 #: build is the box with the build's output ("[3 lines of output]").
 SUBPROCESS_LOGGER = "pip.subprocessor"
+#: pip's VERBOSE level (``-v``), at which it streams a build's output; and how
+#: many of those lines are kept, and how long each may be.
+VERBOSE = 15
+OUTPUT_LINES = 40
+OUTPUT_LINE_CHARS = 400
 
 #: pip's warnings that are diagnosed although the command went on: a part of
 #: the warning's format string -> the ``reference`` the captured data carries.
@@ -208,9 +213,11 @@ class Watch(logging.Handler):
     """
 
     def __init__(self, command: Any) -> None:
-        super().__init__(logging.INFO)  # INFO only for KEPT_INFO (see emit)
+        # below WARNING only for KEPT_INFO and, with -v, a build's streamed output
+        super().__init__(VERBOSE)
         self.command = command
         self.log: list[str] = []
+        self.output: list[str] = []
         self.failure: Optional[Failure] = None
         self.warning: Optional[tuple[str, logging.LogRecord, str]] = None
         logging.getLogger(PIP_LOGGER).addHandler(self)
@@ -218,8 +225,13 @@ class Watch(logging.Handler):
     # logging.Handler
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if record.levelno < logging.WARNING and not str(record.msg).startswith(KEPT_INFO):
-                return
+            if record.levelno < logging.WARNING:
+                if record.name == SUBPROCESS_LOGGER:  # -v: a build's output, line by line
+                    self.output.append(_record_text(record)[:OUTPUT_LINE_CHARS])
+                    del self.output[:-OUTPUT_LINES]
+                    return
+                if record.levelno < logging.INFO or not str(record.msg).startswith(KEPT_INFO):
+                    return
             text = _record_text(record)
             if record.name == SUBPROCESS_LOGGER and record.levelno >= logging.ERROR:
                 self.log.append(_shortened(_with_output(record, text)))
@@ -290,6 +302,15 @@ def _with_output(record: logging.LogRecord, text: str) -> str:
         return f"{text}\n{context}"
     except Exception:
         return text
+
+
+def _streamed(watch: Watch) -> list[str]:
+    """The last lines of a build's output that pip streamed (``-v``), as one
+    log entry, when the command failed; else nothing.
+    """
+    if watch.failure is None or not watch.output:
+        return []
+    return [_shortened("\n".join(watch.output))]
 
 
 def _shortened(text: str) -> str:
@@ -398,7 +419,7 @@ def capture(watch: Watch) -> Optional[dict[str, Any]]:
             "original_message": message,
             "verbose": verbosity >= 1,
             "verbosity": verbosity,
-            "log": list(watch.log),
+            "log": [*watch.log, *_streamed(watch)],
             "failure": kind,
             "interpreter": sys.executable,
         },
