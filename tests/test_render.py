@@ -225,7 +225,7 @@ def test_problems_are_counted_unless_verbose(root_owned, tmp_path, monkeypatch):
     quiet = real_report(root_owned)
     assert quiet.problems
     text = render_text(quiet, shell="posix")
-    assert "run with -v to see them" in text
+    assert "while diagnosing; run with -v to see" in text
     assert "on fire" not in text
     loud = render_text(attrs.evolve(quiet, context=attrs.evolve(quiet.context, verbose=True)),
                        shell="posix")

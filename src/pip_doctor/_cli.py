@@ -82,7 +82,8 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
                         help="colour the text (default: auto, on a terminal; NO_COLOR "
                         "and FORCE_COLOR are honoured)")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="list the checks that failed or ran out of time")
+                        help="list the problems met while diagnosing (checks that failed or ran "
+                        "out of time, plugins refused, report files not written)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -340,12 +340,13 @@ def problem_lines(problems: Sequence[Problem], verbose: bool, pen: Pen) -> list[
     if not problems:
         return []
     count = len(problems)
-    noun = "check" if count == 1 else "checks"
+    # A problem is a probe or rule that failed or ran out of time, a plugin or
+    # hook refused at load, a report file not written: "check" would be wrong.
+    what = "1 problem" if count == 1 else f"{count} problems"
     if not verbose:
-        text = f"{count} {noun} failed or ran out of time; run with -v to see them."
+        text = f"{what} while diagnosing; run with -v to see {'it' if count == 1 else 'them'}."
         return ["", *pen.block(text, "note: ", " " * 6, "note")]
-    lines = ["", *pen.block(f"{count} {noun} failed or ran out of time:", "note: ", " " * 6,
-                            "note")]
+    lines = ["", *pen.block(f"{what} while diagnosing:", "note: ", " " * 6, "note")]
     for problem in problems:
         lines.extend(pen.block(f"{problem.source}: {problem.message}", "  - ", "    "))
     return lines
