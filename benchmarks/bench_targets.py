@@ -226,13 +226,22 @@ def first_exec_costs(python: str, runs: int) -> dict[str, list[float]]:
     return found
 
 
+#: The cheapest ``.pth`` line that tests anything at all (it does nothing, and
+#: fails on Python 3.9, which has no ``sys.orig_argv``): what any start-up test
+#: for pip costs at the least, measured beside pip-doctor's line.
+FLOOR_LINE = "import sys;'pip'in str(sys.orig_argv)and sys\n"
+
+
 def measure_startup(base: Path, python: str, args: argparse.Namespace, rows: list[Row]) -> None:
     env = clean_env()
     venvs = bench_startup.build_python(base, python)
-    # for the instruction counts only: pip-doctor's line alone, its dependencies alone
+    # for the instruction counts only: pip-doctor's line alone, the cheapest
+    # possible test alone, pip-doctor's dependencies alone
     venvs["line"] = scenarios.make_venv(base / "linexx", python=python)
     (scenarios.site_packages(venvs["line"]) / "bare_import.pth").write_text(
         bench_startup.PTH.read_text())
+    venvs["floor"] = scenarios.make_venv(base / "floorx", python=python)
+    (scenarios.site_packages(venvs["floor"]) / "bare_import.pth").write_text(FLOOR_LINE)
     venvs["deps"] = scenarios.make_venv(base / "depsxx", python=python)
     scenarios.run_checked([str(venvs["deps"] / "bin" / "python"), "-m", "pip", "install", "-q",
                            "--no-index", "--find-links", str(scenarios.wheelhouse()),
@@ -257,10 +266,15 @@ def measure_startup(base: Path, python: str, args: argparse.Namespace, rows: lis
           f"`import sys` {minus('line', 'bare') / 1e3:+,.1f}k, the dependencies' files "
           f"{minus('deps', 'plain') / 1e3:+,.1f}k, the rest (pip-doctor's own files) "
           f"{(extra - minus('line', 'bare') - minus('deps', 'plain')) / 1e3:+,.1f}k; "
-          f"bare - plain {minus('bare', 'plain') / 1e3:+,.1f}k")
+          f"bare - plain {minus('bare', 'plain') / 1e3:+,.1f}k; the cheapest test "
+          f"({FLOOR_LINE.strip()!r}) instead of `import sys` "
+          f"{minus('floor', 'bare') / 1e3:+,.1f}k (~{minus('floor', 'bare') / rate:+.3f} ms)")
     counted_figure = (f"instructions: {extra / 1e3:+,.0f}k of "
                       f"{statistics.median(counted['bare']) / 1e6:.1f}M, ~{extra / rate:+.3f} ms "
-                      f"at {rate / 1e3:,.0f}k per ms")
+                      f"at {rate / 1e3:,.0f}k per ms (the line "
+                      f"{minus('line', 'bare') / 1e3:+,.0f}k; the cheapest line that tests "
+                      f"anything {minus('floor', 'bare') / 1e3:+,.0f}k, "
+                      f"~{minus('floor', 'bare') / rate:+.3f} ms)")
     if args.counts_only:
         rows.append((f"`python -c pass`, pip-doctor vs a bare `import sys` .pth line, {python}",
                      f"{counted_figure}; whole process {whole}",
