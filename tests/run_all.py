@@ -14,8 +14,12 @@
 3. pip-doctor's wheel is built once; every tox environment installs that
    wheel (``--installpkg``) and the tests' environments take it, and the
    wheels they need, from one shared wheelhouse.
-4. ``tox run-parallel -p 2`` runs the matrix of ``tox.ini``.
-5. The run ends with a table of each environment's test counts and, as its
+4. A Python 3.9, the oldest pip-doctor supports, is looked for
+   (``python3.9`` on PATH, else pyenv's newest 3.9) and named to tox's
+   ``python39`` environment (``PIP_DOCTOR_PYTHON39``); without one, that
+   environment fails.
+5. ``tox run-parallel -p 2`` runs the matrix of ``tox.ini``.
+6. The run ends with a table of each environment's test counts and, as its
    last line, ``N passed, N failed`` (all environments together).
 
 The exit status is 0 only when every environment passed and tests ran.
@@ -285,6 +289,36 @@ def summary(rows: Sequence[EnvResult], elapsed: float) -> tuple[list[str], Count
     return lines, total
 
 
+# ------------------------------------------------------------- Python 3.9
+
+
+#: The oldest Python pip-doctor supports, for tox's ``python39`` environment.
+OLDEST_PYTHON = "3.9"
+
+
+def runs_as(python: str, version: str) -> bool:
+    """``python`` starts and is that version (a pyenv shim for another one fails)."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == version
+
+
+def find_python(version: str) -> Optional[str]:
+    """A Python of that version: ``pythonX.Y`` on PATH, else pyenv's newest."""
+    candidates = [shutil.which(f"python{version}") or ""]
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += [str(path) for path in sorted(
+        root.glob(f"versions/{version}.*/bin/python{version}"),
+        key=lambda path: [int(part) if part.isdigit() else 0
+                          for part in path.parent.parent.name.split(".")],
+        reverse=True)]
+    return next((python for python in candidates if python and runs_as(python, version)), None)
+
+
 # ----------------------------------------------------------------------- main
 
 
@@ -302,6 +336,13 @@ def main(argv: Sequence[str]) -> int:
         "PIP_DOCTOR_WHEEL": str(wheel),
         "PIP_DOCTOR_RESULTS": str(results),
     }
+    if "PIP_DOCTOR_PYTHON39" not in env:
+        oldest = find_python(OLDEST_PYTHON)
+        if oldest:
+            env["PIP_DOCTOR_PYTHON39"] = oldest
+        say(f"Python {OLDEST_PYTHON} for the python39 environment: "
+            + (oldest or f"none found (python{OLDEST_PYTHON} on PATH, or pyenv's): "
+               "that environment will fail"))
     command = [str(python), "-m", "tox", "run-parallel", "-p", "2", "--parallel-no-spinner",
                "--installpkg", str(wheel), "--result-json", str(journal_path), *argv]
     say("tox run-parallel -p 2 " + " ".join(argv))
