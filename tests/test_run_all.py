@@ -217,3 +217,29 @@ def test_the_minimums_check_names_what_is_wrong():
         "attrs is not installed here, not 22.2.0",
         "pluggy 1.7.0 here, not 1.0.0",
     ]
+
+
+def test_the_oldest_python_declared_is_the_one_tested():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'requires-python = ">={run_all.OLDEST_PYTHON}"' in pyproject
+    tox_ini = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    assert "    python39\n" in tox_ini  # in the default env_list, so CI runs it
+    assert "base_python = {env:PIP_DOCTOR_PYTHON39:python3.9}" in tox_ini
+    assert "skip_missing_interpreters = false" in tox_ini
+
+
+def test_find_python_gives_a_python_of_that_version(tmp_path, monkeypatch):
+    found = run_all.find_python(run_all.OLDEST_PYTHON)  # this machine has pyenv's 3.9
+    assert found is not None
+    assert run_all.runs_as(found, run_all.OLDEST_PYTHON)
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert not run_all.runs_as(sys.executable, "2.7")
+    assert run_all.runs_as(sys.executable, this)
+    # a program of that name that is another version (as a pyenv shim can be) is passed over
+    shim = tmp_path / "python2.5"
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    assert shutil.which("python2.5") == str(shim)
+    assert run_all.find_python("2.5") is None
